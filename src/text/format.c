@@ -831,6 +831,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                /* markers named by letters
                                                 * and a number, written
                                                 * joined as published */
+                                               /* a local anaesthetic's
+                                                * strength said as a
+                                                * fraction (session 60) */
+                                               {"quarter percent", "0.25%"},
+                                               {"half percent", "0.5%"},
                                                {"h e r two", "HER2"},
                                                {"her two", "HER2"},
                                                {"c d four", "CD4"},
@@ -884,6 +889,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"bi rads", "BI-RADS"},
                                                {"ti rads", "TI-RADS"},
                                                {"li rads", "LI-RADS"},
+                                               /* and the prostate's and
+                                                * the lung screen's
+                                                * (session 60, blind27) */
+                                               {"pi rads", "PI-RADS"},
+                                               {"lung rads", "Lung-RADS"},
                                                {"figo", "FIGO"},
                                                {"ajcc", "AJCC"},
                                                {"ann arbor", "Ann Arbor"},
@@ -1688,6 +1698,14 @@ static const char *const her2_after[] = {
     "receptor", "directed", "targeted", "enriched", "zero",     "by",            "is",
     "was",      "fish",     "i",        "ihc",     NULL};
 
+/* HER2's immunohistochemistry score said right after it: zero to three
+ * and "plus" ("her two one plus" is HER2 1+; it was "her 21 plus"). */
+static bool her2_score_at(const format_view *v, size_t i)
+{
+    static const char *const scores[] = {"zero", "one", "two", "three", NULL};
+    return in_list(format_word(v, i), scores) && format_word_is(v, i + 1, "plus");
+}
+
 /* Words said of vitamin B12 right after "b twelve" when "vitamin" is
  * not said ("b twelve level", "b twelve injections"): "hepatitis b
  * twelve weeks ago" is the letter and a count. */
@@ -2034,7 +2052,7 @@ static long abbreviation_at(const fmt *f, size_t i, sbuf *out)
      * positive", "her two status") or last: "her two month vaccines",
      * "her two sons" are the pronoun and a count */
     if (a >= 0 && !strcmp(abbreviations[a][0], "her two") && i + k < f->v.n &&
-        !in_list(format_word(&f->v, i + k), her2_after) &&
+        !in_list(format_word(&f->v, i + k), her2_after) && !her2_score_at(&f->v, i + k) &&
         format_pair_at(&f->v, i + k, commands, &ck) < 0)
         a = -1;
     if (a >= 0 && k == 1 && !strchr(abbreviations[a][0], ' ') && abbreviation_is_name(f, i))
@@ -2278,6 +2296,7 @@ static const char *const eponyms[] = {
     "stevens",     "weber",   "weiss",   "whipple",   "wolff",      "zenker",
     /* scales and scores named for their authors */
     "rankin",      "gleason", "braden",  "mallampati", "breslow", "morse",
+    "bosniak",     "aldrete", "fleischner", "whitacre",  "cormack", "lehane",
     /* signs of the physical exam named for who described them */
     "babinski",    "brudzinski", "chvostek", "homans", "kernig", "lachman", "lhermitte",
     "romberg",     "rovsing", "tinel",   "trousseau",

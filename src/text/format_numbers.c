@@ -362,10 +362,45 @@ static bool volume_before(const format_view *v, size_t i)
     return i > 0 && (format_word_is(v, i - 1, "intake") || format_word_is(v, i - 1, "output"));
 }
 
+/* Devices a count before a size counts ("two ten millimeter flat j p
+ * drains"). */
+static const char *const sized_devices[] = {
+    "drains",  "ports",   "trocars", "catheters", "tubes",  "needles", "sheaths", "stents",
+    "screws",  "pins",    "wires",   "cannulas",  "lines",  "balloons", "anchors", "plates",
+    "incisions", NULL};
+
+/* True when the words at i are a count (two to nine) before a size said
+ * in tens or teens and its unit in the singular, and up to three words
+ * after it a device the count counts: "two ten millimeter flat j p
+ * drains" is two 10 mm drains, "three twelve millimeter ports" three 12
+ * mm ports (they were "210 mm", "312 mm", wrong sizes; session 60,
+ * blind27). A dose said so stays one number ("two fifty milligram
+ * capsules" is 250 mg: the words cannot tell it from two 50 mg). */
+static bool count_then_size(const format_view *v, size_t i)
+{
+    /* a gauge's count is read before ("two fifteen gauge needles" is 2
+     * 15-gauge needles) */
+    static const char *const sizes[] = {"millimeter", "centimeter", "french", "inch", NULL};
+    int u = unit_at(v, i);
+    long tail;
+    bool ord;
+    if (u < 2 || u > 9)
+        return false;
+    size_t r = below_hundred(v, i + 1, &tail, &ord);
+    if (!r || ord || tail < 10 || index_in(format_word(v, i + 1 + r), sizes) < 0)
+        return false;
+    for (size_t d = 2 + r; d <= 5 + r && i + d < v->n; d++)
+        if (index_in(format_word(v, i + d), sized_devices) >= 0)
+            return true;
+    return false;
+}
+
 static size_t pair(const format_view *v, size_t i, long *val)
 {
     const char *w = format_word(v, i);
     int u = unit_at(v, i), t = index_in(w, teen_words);
+    if (count_then_size(v, i))
+        return 0;
     bool year_head = !strcmp(w, "eighteen") || !strcmp(w, "nineteen") || !strcmp(w, "twenty");
     /* eleven to seventeen and tens before "units": "heparin at twelve
      * fifty units an hour" is 1250 units/h (was "12 50 units"), as a drip
@@ -565,12 +600,29 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
 /* The number said at i, if any (digit string, pair, cardinal, decimal). */
 static bool count_then_strength(const format_view *v, size_t i);
 
+/* True when the two digits said one by one at i (s) are a label's
+ * value and the whole part of a decimal after it: after a word that
+ * takes one number as its label ("segment six two point one
+ * centimeters" is segment 6 and 2.1 cm, "series four one point two" is
+ * series 4 and 1.2; it was "62.1 cm", session 60, blind27). */
+static bool label_then_decimal(const format_view *v, size_t i, const spoken_num *s)
+{
+    static const char *const labels[] = {"segment", "series", "image", "zone", "station", NULL};
+    return s->k == 2 && strlen(s->text) == 2 && i > 0 &&
+           index_in(format_word(v, i - 1), labels) >= 0 && format_word_is(v, i + 2, "point") &&
+           decimal_digit_at(v, i + 3, true) >= 0;
+}
+
 static bool number_at(const format_view *v, size_t i, spoken_num *s)
 {
     memset(s, 0, sizeof(*s));
     if ((s->k = digit_string(v, i, s->text, sizeof(s->text) - 8)) &&
         (s->k != 2 || strlen(s->text) != 2 || !count_then_strength(v, i))) {
         s->digits = true;
+        if (label_then_decimal(v, i, s)) {
+            s->k = 1;
+            s->text[1] = '\0';
+        }
         s->value = strtol(s->text, NULL, 10);
     } else if ((s->k = pair(v, i, &s->value))) {
         s->pair = true;
@@ -935,6 +987,13 @@ static const char *const units[][2] = {{"milligrams per kilogram", "mg/kg"},
                                         * attenuation */
                                        {"watts", "W"},
                                        {"atmospheres absolute", "ATA"},
+                                       /* a balloon's inflation, a
+                                        * dose-area product (session 60,
+                                        * blind27) */
+                                       {"atmospheres", "atm"},
+                                       {"atmosphere", "atm"},
+                                       {"gray centimeters squared", "Gy-cm2"},
+                                       {"gray centimeter squared", "Gy-cm2"},
                                        {"decibels per meter", "dB/m"},
                                        /* a count of millions per
                                         * milliliter ("42 million/mL") */
@@ -1028,6 +1087,8 @@ static const char *const value_cues[] = {
     /* an airway's class ("Mallampati 2") and a prescription's refills
      * ("refills 3"; "3 refills" is a count) */
     "mallampati", "refills",
+    /* a recovery room's score by its author ("Aldrete 9"; session 60) */
+    "aldrete",
     /* an infusion's or a pump's bolus ("a bolus of 5") */
     "bolus",
     /* more lab values said by name ("ferritin of 8", "mag 1.6") and a
@@ -1381,6 +1442,7 @@ static bool unit_takes_per(const char *unit)
            strncmp(unit, "Wood unit", 9) && strcmp(unit, "mGy") && strcmp(unit, "kPa") &&
            strcmp(unit, "V") && strcmp(unit, "/mL") && strcmp(unit, "µV") && strcmp(unit, "ohms") &&
            strcmp(unit, "W") && strcmp(unit, "ATA") && strcmp(unit, "mmHg") &&
+           strcmp(unit, "atm") && strcmp(unit, "Gy-cm2") &&
            strcmp(unit, "U/L") && strcmp(unit, "mGy-cm") && strcmp(unit, "MHz") &&
            strcmp(unit, "km") && strcmp(unit, "in") && strcmp(unit, "cm3") &&
            strcmp(unit, "kcal/oz") && !strstr(unit, "/hpf");
@@ -2836,7 +2898,10 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
         const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
         bool child_pugh = c <= 'c' && (!strcmp(w1, "pugh") ||
                                        (!strcmp(w1, "class") && !strcmp(w2, "pugh")));
-        bool los_angeles = !strcmp(w1, "grade") && !strcmp(w2, "angeles");
+        bool los_angeles = !strcmp(w1, "grade") &&
+                           (!strcmp(w2, "angeles") ||
+                            /* said by its letters: "l a grade c" (session 60) */
+                            (!strcmp(w2, "a") && i >= 3 && format_word_is(v, i - 3, "l")));
         bool binet = c <= 'c' && !strcmp(w1, "stage") && !strcmp(w2, "binet");
         if (child_pugh || los_angeles || binet) {
             rc = sbuf_printf(out, "%c", c - 'a' + 'A');
@@ -2854,7 +2919,11 @@ static long scale_grade_at(const format_view *v, size_t i, sbuf *out)
     if (n == 4 && sub >= 'a' && sub <= 'c' && i >= 1 &&
         (format_word_is(v, i - 1, "rads") ||
          (format_word_is(v, i - 1, "category") && format_word_is(v, i - 2, "rads"))) &&
-        !level_letter(v, j + 1)) {
+        (!level_letter(v, j + 1) ||
+         /* the article after the letter: "four b a nine millimeter
+          * mass" (session 60, blind27; it was "4 BA 9 mm") */
+         (format_word_is(v, j + 1, "a") && !level_letter(v, j + 2) &&
+          number_at(v, j + 2, &(spoken_num){0})))) {
         rc = sbuf_printf(out, "4%c", sub - 'a' + 'A');
         return rc < 0 ? rc : 2;
     }
@@ -2976,9 +3045,50 @@ static long prague_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)(2 + c.k + m.k);
 }
 
+/* A class its author's scale writes in Roman numerals, said after the
+ * author's name (session 60, blind27): a bleeding ulcer's Forrest
+ * class, I to III with its lower-case subclass ("forrest two a" ->
+ * "Forrest IIa", "forrest one b" -> "Ib"), a renal cyst's Bosniak class,
+ * I to IV and IIF ("bosniak two f" -> "Bosniak IIF"), and a melanoma's
+ * Clark level, I to V ("clark level four" -> "Clark level IV"). */
+static long author_roman_at(const format_view *v, size_t i, sbuf *out)
+{
+    static const char *const numerals[] = {"0", "I", "II", "III", "IV", "V"};
+    long n;
+    bool ord;
+    if (i < 1 || below_hundred(v, i, &n, &ord) != 1 || ord || n < 1)
+        return 0;
+    int sub = level_letter(v, i + 1), rc;
+    size_t k = 1;
+    char letter[2] = "";
+    if (format_word_is(v, i - 1, "forrest")) {
+        if (n > 3)
+            return 0;
+        if ((n == 1 && (sub == 'a' || sub == 'b')) ||
+            (n == 2 && (sub == 'a' || sub == 'b' || sub == 'c'))) {
+            letter[0] = (char)sub;
+            k++;
+        }
+    } else if (format_word_is(v, i - 1, "bosniak")) {
+        if (n > 4)
+            return 0;
+        if (n == 2 && sub == 'f') {
+            letter[0] = 'F';
+            k++;
+        }
+    } else if (!(i >= 2 && format_word_is(v, i - 1, "level") && format_word_is(v, i - 2, "clark") &&
+                 n <= 5)) {
+        return 0;
+    }
+    rc = sbuf_printf(out, "%s%s", numerals[n], letter);
+    return rc < 0 ? rc : (long)k;
+}
+
 long format_staging_at(const format_view *v, size_t i, sbuf *out)
 {
-    long sg = scale_grade_at(v, i, out);
+    long sg = author_roman_at(v, i, out);
+    if (sg == 0)
+        sg = scale_grade_at(v, i, out);
     if (sg == 0)
         sg = prague_at(v, i, out);
     if (sg)
@@ -4972,9 +5082,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
      * said one by one after "score": "three three two" -> "3-3-2"
      * (session 58, blind21's; it was "332") */
     bool boston = s.digits && s.k == 3 && strlen(s.text) == 3 &&
-                  strspn(s.text, "0123") == 3 && i >= 3 && format_word_is(v, i - 1, "score") &&
-                  (format_word_is(v, i - 3, "boston") ||
-                   (i >= 4 && format_word_is(v, i - 4, "boston")));
+                  strspn(s.text, "0123") == 3 && i >= 2 &&
+                  ((format_word_is(v, i - 1, "score") && i >= 3 &&
+                    (format_word_is(v, i - 3, "boston") ||
+                     (i >= 4 && format_word_is(v, i - 4, "boston")))) ||
+                   /* "boston prep two two three" (session 60, blind27) */
+                   (format_word_is(v, i - 1, "prep") && format_word_is(v, i - 2, "boston")));
     /* a rule named by its numbers, said digit by digit: "the four two one
      * rule" (maintenance fluids) -> "the 4-2-1 rule"; and a tooth's pocket
      * depths, three sites (or six) said digit by digit after "probing

@@ -417,7 +417,9 @@ static size_t named_instrument_at(const redact_ctx *c, size_t i)
  * york heart association class three", "norwalk virus", "boston bowel
  * preparation scale", "st louis encephalitis", "morse fall scale",
  * "antecubital fossa": census surnames and cities, these words). */
-static size_t clinical_name_at(const redact_ctx *c, size_t i)
+/* A clinical name of the lists at i, not read by its shape: its words
+ * (0: none). */
+static size_t clinical_listed_at(const redact_ctx *c, size_t i)
 {
     static const char *const trach_words[] = {"trach",  "tracheostomy", "cuffless", "cuffed",
                                               "tube",   "fenestrated",  NULL};
@@ -505,7 +507,22 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * two" read as a name; "doctor brady", "spoke with brady" still
          * are names) */
         {"sinus", "brady", NULL, NULL},           {"junctional", "brady", NULL, NULL},
-        {"tachy", "brady", NULL, NULL}};
+        {"tachy", "brady", NULL, NULL},
+        /* the procedure room's eponyms (session 60, blind27): a fascia,
+         * the airway's grade, a recovery score, a spinal needle, the
+         * nodule guidelines, a cancer grade, a bowel prep's city said
+         * short, a Barrett's segment said before its name, and the
+         * reporting systems said "rads" (the letters of their organs:
+         * "li rads five") */
+        {"scarpa's", NULL, NULL, NULL},           {"scarpas", NULL, NULL, NULL},
+        {"cormack", "lehane", NULL, NULL},        {"aldrete", NULL, NULL, NULL},
+        {"whitacre", NULL, NULL, NULL},           {"sprotte", NULL, NULL, NULL},
+        {"fleischner", NULL, NULL, NULL},         {"nottingham", "grade", NULL, NULL},
+        {"nottingham", "score", NULL, NULL},      {"boston", "prep", NULL, NULL},
+        {"segment", "barrett's", NULL, NULL},     {"segment", "barretts", NULL, NULL},
+        {"li", "rads", NULL, NULL},               {"ti", "rads", NULL, NULL},
+        {"pi", "rads", NULL, NULL},               {"bi", "rads", NULL, NULL},
+        {"o", "rads", NULL, NULL},                {"lung", "rads", NULL, NULL}};
     /* the first letters compared first: most words match no row's */
     const char first = tok(c, i)[0];
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
@@ -518,9 +535,6 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
             return k;
     }
     size_t k = saint_eponym_at(c, i);
-    if (k)
-        return k;
-    k = named_instrument_at(c, i);
     if (k)
         return k;
     /* the Columbia suicide severity rating scale by its name alone, with
@@ -546,12 +560,34 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
     if (is(c, i, "shiley") && ((i > 0 && redact_is_number_word(c, i - 1)) ||
                                is_any(c, i + 1, trach_words)))
         return 1;
+    /* a bleeding ulcer's class by its author, said before its value
+     * ("forrest two a"; session 60, blind27) */
+    if (is(c, i, "forrest") && redact_is_number_word(c, i + 1))
+        return 1;
+    /* a Macintosh blade by its size, "blade" unsaid ("a grade one view
+     * with a mac three"; session 60, blind27) */
+    if (is(c, i, "mac") && redact_is_number_word(c, i + 1) && i > 0 &&
+        (is(c, i - 1, "a") || is(c, i - 1, "with")))
+        return 1;
     /* a laryngoscope blade by its maker's name and size: "a mac three
      * blade", "a miller two blade" */
     if ((is(c, i, "mac") || is(c, i, "miller")) && redact_is_number_word(c, i + 1) &&
         is(c, i + 2, "blade"))
         return 1;
-    return eponym_at(c, i);
+    return 0;
+}
+
+/* A clinical name at i, of the lists, a scale named for a place or a
+ * person, or by an eponym's shape: its words (0: none). A scale's name
+ * read by its shape does not end a name already begun: "patient sydney
+ * jones depression scale" is Sydney Jones, "mary katz score" Mary
+ * Katz's (detect_names asks clinical_listed_at only). */
+static size_t clinical_name_at(const redact_ctx *c, size_t i)
+{
+    size_t k = clinical_listed_at(c, i);
+    if (!k)
+        k = named_instrument_at(c, i);
+    return k ? k : eponym_at(c, i);
 }
 
 /* "square" before a unit of length: an area ("one point eight two square
@@ -560,7 +596,8 @@ static bool area_unit_at(const redact_ctx *c, size_t i)
 {
     static const char *const lengths[] = {
         "meter", "meters", "centimeter", "centimeters", "feet",        "foot", "inches",
-        "inch",  "miles",  "mile",       "kilometers",  "millimeters", NULL};
+        "inch",  "miles",  "mile",       "kilometers",  "millimeters", "millimeter",
+        "kilometer", NULL};
     return is(c, i, "square") && is_any(c, i + 1, lengths);
 }
 
@@ -1083,6 +1120,21 @@ static bool surname_after_titled_at(const redact_ctx *c, size_t first, size_t i)
     return unlisted_word(c, i) || nameish(c, i, true);
 }
 
+/* A surname no list holds right after a first name the lists hold, the
+ * name's only word so far ("harold whitcombe", "rosalind achterberg":
+ * the census lists of 1990 miss many surnames, and the surname was left
+ * in the text; session 60, blind27). Not a verb said of the person
+ * (person_verbs, a word ending in "ed" or "ing") nor a word of the
+ * recogniser's everyday vocabulary (a stop word, a number), nor an
+ * eponym's noun; after a title surname_after_titled_at decides. */
+static bool surname_after_first_at(const redact_ctx *c, size_t a, size_t b)
+{
+    if (b != a + 1 || !(flags1(c, a) & LEX_FIRST) || (flags1(c, a) & LEX_NAME_AMBIG))
+        return false;
+    return unlisted_word(c, b) && !is_any(c, b, person_verbs) && !verb_form_at(c, b) &&
+           !is_any(c, b, eponym_heads);
+}
+
 /* "colon" or "comma" said as a mark after a title, before the first
  * word of what follows it ("ostomy nurse colon the stoma is budded":
  * a heading; session 58, blind22, where "colon", a census surname too,
@@ -1263,12 +1315,13 @@ static void detect_names(redact_ctx *c)
             continue;
         /* more name words; a common word ("white") only as the surname
          * right after a first name */
-        while (b < c->n && b < a + 3) {
+        while (b < c->n && b < a + 3 && !clinical_listed_at(c, b)) {
             if (nameish(c, b, false)) {
                 b++;
             } else if ((nameish(c, b, true) && (flags1(c, b - 1) & LEX_FIRST)) ||
                        (titled != SIZE_MAX && b == titled + 1 &&
-                        surname_after_titled_at(c, titled, b))) {
+                        surname_after_titled_at(c, titled, b)) ||
+                       (titled == SIZE_MAX && surname_after_first_at(c, a, b))) {
                 b++;
                 break;
             } else {

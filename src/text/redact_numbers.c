@@ -290,7 +290,9 @@ const char *const redact_number_units[] = {
      * four ounces" */
     "ounces",        "ounce",       "pound",       "kilogram", "liter",  "milliliter",
     "centimeter",    "millimeter",  "inch",        "foot",     "milliunits", "nanograms",
-    "millimoles",    "milliseconds", NULL};
+    "millimoles",    "milliseconds",
+    /* a catheter's size: "a twenty two french three way foley" */
+    "french", NULL};
 
 /* True when a unit follows the number run that ends before word b, at b
  * or after a fraction or the days of a gestational age: "thirty three and

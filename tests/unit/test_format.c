@@ -6435,6 +6435,120 @@ static void test_pressure_support_value(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A count before a size said as tens or teens, before the devices it
+ * counts: "two ten millimeter flat j p drains" is two 10 mm drains (it
+ * was "210 mm", a wrong size; session 60, blind27); a dose said so
+ * stays the pair ("two fifty milligram capsules"). */
+static void test_blind27_count_then_size(void **state)
+{
+    static const char *const cases[][2] = {
+        {"two ten millimeter flat j p drains were left under the flaps",
+         "Two 10 mm flat JP drains were left under the flaps."},
+        {"we placed three twelve millimeter ports", "We placed three 12 mm ports."},
+        {"two fifty milligram capsules", "250 mg capsules."},
+    };
+    CHECK(cases);
+}
+
+/* A label's value said as one digit before a decimal is the label's:
+ * "segment six two point one centimeters" is segment 6 and 2.1 cm (it
+ * was "62.1 cm"; session 60, blind27). */
+static void test_blind27_label_then_decimal(void **state)
+{
+    static const char *const cases[][2] = {
+        {"liver observation in segment six two point one centimeters",
+         "Liver observation in segment 6 2.1 cm."},
+        {"series four one point two centimeter nodule", "Series 4 1.2 cm nodule."},
+    };
+    CHECK(cases);
+}
+
+/* HER2's immunohistochemistry score said after it ("her two one plus"
+ * is HER2 1+; it was "her 21 plus"; session 60, blind27). */
+static void test_blind27_her2_score(void **state)
+{
+    static const char *const cases[][2] = {
+        {"e r ninety five percent and her two one plus", "ER 95% and HER2 1+."},
+        {"her two three plus by i h c", "HER2 3+ by IHC."},
+        {"her two sons are here", "Her 2 sons are here."},
+    };
+    CHECK(cases);
+}
+
+/* The Boston prep score's segments said after "boston prep" ("two two
+ * three" was "223"; session 60, blind27). */
+static void test_blind27_boston_prep(void **state)
+{
+    static const char *const cases[][2] = {
+        {"boston prep two two three", "Boston prep 2-2-3."},
+    };
+    CHECK(cases);
+}
+
+/* BI-RADS 4's subcategory letter before the article "a" ("b i rads four
+ * b a nine millimeter mass" was "BI-RADS 4 BA 9 mm"; session 60,
+ * blind27). */
+static void test_blind27_birads_letter_article(void **state)
+{
+    static const char *const cases[][2] = {
+        {"left breast b i rads four b a nine millimeter irregular mass",
+         "Left breast BI-RADS 4B a 9 mm irregular mass."},
+    };
+    CHECK(cases);
+}
+
+/* The cath lab's units: "eighteen atmospheres" 18 atm, "fifty one gray
+ * centimeters squared" 51 Gy-cm2 (a dose-area product, as mGy-cm);
+ * "quarter percent" and "half percent" before a drug are 0.25%, 0.5%
+ * (session 60, blind27: they stayed words). */
+static void test_blind27_procedure_units(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a non compliant balloon to eighteen atmospheres",
+         "A non compliant balloon to 18 atm."},
+        {"dose area product fifty one gray centimeters squared",
+         "Dose area product 51 Gy-cm2."},
+        {"twenty mls of quarter percent bupivacaine", "20 mL of 0.25% bupivacaine."},
+        {"twenty mls of half percent ropivacaine", "20 mL of 0.5% ropivacaine."},
+        {"she was half asleep", "She was half asleep."},
+    };
+    CHECK(cases);
+}
+
+/* Classes written in Roman numerals by their authors: a bleeding
+ * ulcer's Forrest class, a renal cyst's Bosniak class and a melanoma's
+ * Clark level (session 60, blind27: "Forrest three", "bosniak two f",
+ * "Clark level 4"); the esophagitis grade said "l a grade c". */
+static void test_blind27_roman_classes(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a clean based ulcer forrest three", "A clean based ulcer Forrest III."},
+        {"a visible vessel forrest two a treated with clips",
+         "A visible vessel Forrest IIa treated with clips."},
+        {"forrest one b oozing", "Forrest Ib oozing."},
+        {"a few thin septa bosniak two f", "A few thin septa Bosniak IIF."},
+        {"the cystic mass is a bosniak four", "The cystic mass is a Bosniak IV."},
+        {"breslow depth one point two millimeters clark level four",
+         "Breslow depth 1.2 mm Clark level IV."},
+        {"e g d findings l a grade c esophagitis", "EGD findings LA grade C esophagitis."},
+        {"level four of the neck", "Level 4 of the neck."},
+    };
+    CHECK(cases);
+}
+
+/* Reporting systems said as words, "pi rads", "lung rads", and a
+ * recovery score by its author before its value (session 60, blind27:
+ * "pi rads 4", "Lung rads 4A", "Aldrete was nine"). */
+static void test_blind27_systems_scores(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a pi rads four lesion", "A PI-RADS 4 lesion."},
+        {"lung rads four a and a biopsy", "Lung-RADS 4A and a biopsy."},
+        {"aldrete was nine on arrival", "Aldrete was 9 on arrival."},
+    };
+    CHECK(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6630,6 +6744,14 @@ int main(void)
         cmocka_unit_test(test_call_sign_number),
         cmocka_unit_test(test_vital_at_sugar),
         cmocka_unit_test(test_pressure_support_value),
+        cmocka_unit_test(test_blind27_count_then_size),
+        cmocka_unit_test(test_blind27_label_then_decimal),
+        cmocka_unit_test(test_blind27_her2_score),
+        cmocka_unit_test(test_blind27_boston_prep),
+        cmocka_unit_test(test_blind27_birads_letter_article),
+        cmocka_unit_test(test_blind27_procedure_units),
+        cmocka_unit_test(test_blind27_roman_classes),
+        cmocka_unit_test(test_blind27_systems_scores),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1452,6 +1452,50 @@ static void test_corpus_over_redaction(void **state)
     expect("patient brooks jones was seen", "patient [NAME] was seen");
 }
 
+/* blind27 (session 60): a surname no list holds after a listed first
+ * name ("harold whitcombe" left "whitcombe" in the text); a verb or a
+ * listed common word after a first name stays. */
+static void test_blind27_unlisted_surname(void **state)
+{
+    expect("operative note for harold whitcombe m r n seven seven four one zero two six",
+           "operative note for [NAME] m r n [ID]");
+    expect("patient rosalind achterberg date of birth february ninth nineteen sixty one",
+           "patient [NAME] date of birth [DATE]");
+    expect("spoke with harold yesterday", "spoke with [NAME] yesterday");
+}
+
+/* blind27 (session 60): the procedure room's eponyms, classes and
+ * devices are no names or addresses: an ulcer's, a renal cyst's and a
+ * recovery score's authors before their value, the airway's grade, a
+ * spinal needle, the nodule guidelines, the reporting systems said
+ * "rads", a fascia, a bowel prep's city, a blade said without "blade",
+ * a catheter's ways and an area per square millimeter. */
+static void test_blind27_procedure_eponyms(void **state)
+{
+    static const char *const keep[] = {
+        "a clean based gastric ulcer of eight millimeters forrest three",
+        "a visible vessel forrest two a treated with epi and two clips",
+        "right kidney cyst with a few thin septa bosniak two f",
+        "the cystic mass is a bosniak four",
+        "aldrete was nine on arrival and ten at discharge from pacu",
+        "on the glidescope it was a cormack lehane two a",
+        "spinal with a twenty five gauge whitacre at l three four",
+        "per fleischner in a high risk patient repeat the c t in six to twelve months",
+        "arterial enhancement and washout li rads five",
+        "core biopsy invasive ductal carcinoma nottingham grade two",
+        "external oblique closed with three oh vicryl scarpa's with three oh",
+        "boston prep two two three for a total of seven",
+        "grade one view with a mac three and a seven point oh tube",
+        "short segment barrett's prague c one m three",
+        "a twenty two french three way foley with thirty mls in the balloon",
+        "mitotic rate one per square millimeter and no ulceration",
+        NULL,
+    };
+    expect_kept(keep);
+    expect("doctor forrest called back", "doctor [NAME] called back");
+    expect("lives at twelve three way", "lives at [ADDRESS]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1505,6 +1549,8 @@ int main(void)
         cmocka_unit_test(test_territories_as_states),
         cmocka_unit_test(test_function_words_and_prefixes),
         cmocka_unit_test(test_corpus_over_redaction),
+        cmocka_unit_test(test_blind27_unlisted_surname),
+        cmocka_unit_test(test_blind27_procedure_eponyms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
