@@ -791,6 +791,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"h sil", "HSIL"},
                                                {"l and d", "L&D"},
                                                {"rhogam", "RhoGAM"},
+                                               /* the smear named for
+                                                * Papanicolaou ("c pap" and
+                                                * "bi pap" are matched
+                                                * before it), the
+                                                * penicillin's letter, the
+                                                * age of a preterm infant
+                                                * said in two words */
+                                               {"pap", "Pap"},
+                                               {"penicillin g", "penicillin G"},
+                                               {"post menstrual", "postmenstrual"},
                                                {"h and h", "H&H"},
                                                {"d dimer", "D-dimer"},
                                                /* dialysis adequacy, sedation
@@ -2242,6 +2252,8 @@ static const char *const brand_names[] = {
     "aldactone", "brilinta", "coreg", "crestor", "entresto", "farxiga", "imdur", "jardiance",
     "keppra", "lexapro", "lopressor", "lyrica", "neurontin", "ozempic", "pitocin", "prozac",
     "toprol", "trulicity", "wellbutrin", "zocor",
+    /* uterotonics said by brand after a delivery */
+    "methergine", "cytotec",
     /* since session 49 */
     "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
     /* since session 57: inhalers, biologics, insulins and GLP-1 agonists,

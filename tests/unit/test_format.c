@@ -2304,7 +2304,7 @@ static void test_millions(void **state)
 {
     static const char *const cases[][2] = {
         {"penicillin g four million units every four hours",
-         "Penicillin g 4 million units every 4 hours."},
+         "Penicillin G 4 million units every 4 hours."},
         {"bicillin two point four million units once", "Bicillin 2.4 million units once."},
         {"viral load two million copies per milliliter", "Viral load 2 million copies/mL."},
         {"two hundred million cells", "200 million cells."},
@@ -6135,7 +6135,7 @@ static void test_blind26_cpap_value(void **state)
         {"he's on c pap of six with f i o two twenty five percent",
          "He's on CPAP of 6 with FiO2 25%."},
         {"c pap five", "CPAP 5."},
-        {"her last pap was one of three", "Her last pap was one of three."},
+        {"her last pap was one of three", "Her last Pap was one of three."},
     };
     CHECK(cases);
 }
@@ -6195,6 +6195,26 @@ static void test_blind26_fundus_height(void **state)
     CHECK(cases);
     static const char *const spoken[] = {"fundus firm at u minus one and lochia is light"};
     assert_cut_streams(spoken, 1);
+}
+
+/* Written forms said as plain words: the uterotonics' brands, the Pap
+ * smear, penicillin G and postmenstrual age (blind26: "methergine",
+ * "pap", "penicillin g", "Post menstrual age"). */
+static void test_blind26_written_words(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we gave methergine point two milligrams i m", "We gave Methergine 0.2 mg IM."},
+        {"then cytotec eight hundred micrograms rectally",
+         "Then Cytotec 800 mcg rectally."},
+        {"last pap was three years ago", "Last Pap was 3 years ago."},
+        {"she is on c pap of six", "She is on CPAP of 6."},
+        {"penicillin g five million units now", "Penicillin G 5 million units now."},
+        {"post menstrual age is thirty four and two", "Postmenstrual age is 34 2/7."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"last pap was three years ago",
+                                         "so penicillin g five million units now"};
+    assert_cut_streams(spoken, 2);
 }
 
 int main(void)
@@ -6380,6 +6400,7 @@ int main(void)
         cmocka_unit_test(test_blind26_pairs_thousand),
         cmocka_unit_test(test_blind26_length_noun_unsaid),
         cmocka_unit_test(test_blind26_fundus_height),
+        cmocka_unit_test(test_blind26_written_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
