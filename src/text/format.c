@@ -1616,6 +1616,22 @@ static const char *const compounds[][2] = {
     {"pre treatment", "pre-treatment"},
     /* methadone's doses taken home, a naloxone kit handed out */
     {"take home", "take-home"},
+    /* a laceration's, a burn's or a heart block's degree, a risk and a
+     * urine ratio before their noun ("a second-degree laceration",
+     * "high-risk HPV", "protein-to-creatinine ratio"; "she is high
+     * risk" stays) */
+    {"first degree", "first-degree"},
+    {"second degree", "second-degree"},
+    {"third degree", "third-degree"},
+    {"fourth degree", "fourth-degree"},
+    /* the heart block's "a v" would be read as an article */
+    {"first degree a v", "first-degree AV"},
+    {"second degree a v", "second-degree AV"},
+    {"third degree a v", "third-degree AV"},
+    {"high risk", "high-risk"},
+    {"low risk", "low-risk"},
+    {"protein to creatinine", "protein-to-creatinine"},
+    {"albumin to creatinine", "albumin-to-creatinine"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */

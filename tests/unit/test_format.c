@@ -519,7 +519,7 @@ static void test_blind8_forms(void **state)
         /* a measure said singular before its noun; pack years */
         {"a twenty two degree thoracic curve", "A 22-degree thoracic curve."},
         {"flexion to ninety degrees", "Flexion to 90 degrees."},
-        {"a third degree burn", "A third degree burn."},
+        {"a third degree burn", "A third-degree burn."},
         {"a forty pack year smoking history", "A 40-pack-year smoking history."},
         {"twenty pack years", "20 pack-years."},
         {"two packs a day", "2 packs a day."},
@@ -4589,7 +4589,7 @@ static void test_blind22_second_time(void **state)
         {"the twenty second visit", "The 22nd visit."},
         {"her forty second birthday", "Her 42nd birthday."},
         {"seen on march twenty second at noon", "Seen on March 22 at noon."},
-        {"two second degree burns", "Two second degree burns."},
+        {"two second degree burns", "Two second-degree burns."},
         {"rest for fifteen second intervals", "Rest for 15-second intervals."},
         /* a numbered street: the ordinal (corpus lines) */
         {"patient lives alone at three forty second street",
@@ -6217,6 +6217,29 @@ static void test_blind26_written_words(void **state)
     assert_cut_streams(spoken, 2);
 }
 
+/* A degree, a risk or a urine ratio said before the noun it describes
+ * takes its hyphens (blind26: "a second degree laceration", "high risk h
+ * p v", "urine protein to creatinine ratio" stayed words); with no noun
+ * after them they stay words. */
+static void test_blind26_compounds(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a second degree laceration was repaired", "A second-degree laceration was repaired."},
+        {"first degree a v block", "First-degree AV block."},
+        {"pap came back a s c u s with high risk h p v positive",
+         "Pap came back ASC-US with high-risk HPV positive."},
+        {"urine protein to creatinine ratio point four eight",
+         "Urine protein-to-creatinine ratio 0.48."},
+        {"m chat score of one which is low risk", "M-CHAT score of 1 which is low risk."},
+        {"she is high risk for falls", "She is high risk for falls."},
+        {"the tear was second degree", "The tear was second degree."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"a second degree laceration was repaired",
+                                         "urine protein to creatinine ratio point four eight"};
+    assert_cut_streams(spoken, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6401,6 +6424,7 @@ int main(void)
         cmocka_unit_test(test_blind26_length_noun_unsaid),
         cmocka_unit_test(test_blind26_fundus_height),
         cmocka_unit_test(test_blind26_written_words),
+        cmocka_unit_test(test_blind26_compounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
