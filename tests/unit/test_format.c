@@ -6240,6 +6240,22 @@ static void test_blind26_compounds(void **state)
     assert_cut_streams(spoken, 2);
 }
 
+/* A zero among counts written in digits is written as they are
+ * (blind26: "three white cells and zero red cells" kept "zero"); a
+ * zero said alone stays a word. */
+static void test_blind26_zero_among_counts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"c s f had three white cells and zero red cells with glucose of forty eight",
+         "CSF had 3 white cells and 0 red cells with glucose of 48."},
+        {"he had zero falls", "He had zero falls."},
+        {"zero red cells", "Zero red cells."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"she had three white cells and zero red cells today"};
+    assert_cut_streams(spoken, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6425,6 +6441,7 @@ int main(void)
         cmocka_unit_test(test_blind26_fundus_height),
         cmocka_unit_test(test_blind26_written_words),
         cmocka_unit_test(test_blind26_compounds),
+        cmocka_unit_test(test_blind26_zero_among_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
