@@ -4740,8 +4740,16 @@ static bool parallel_value_at(const format_view *v, size_t i, const spoken_num *
         if (!number_at(v, q - 1, &u) || u.ordinal || q - 1 + u.k > i - 2)
             continue;
         size_t e = q - 1 + u.k;
+        /* a value word's value said before ("apgars were seven at one
+         * minute and nine at five" -> "9 at 5", blind26) */
+        size_t b = q - 1;
+        if (b > v->floor && (format_word_is(v, b - 1, "were") || format_word_is(v, b - 1, "was") ||
+                             format_word_is(v, b - 1, "of")))
+            b--;
         if (!u.digits && u.value <= 4 && format_word_is(v, e, "plus"))
             e++;
+        else if (b > v->floor && index_in(format_word(v, b - 1), value_cues) >= 0)
+            ;
         else {
             sbuf scratch;
             sbuf_init(&scratch, 256);

@@ -6256,6 +6256,22 @@ static void test_blind26_zero_among_counts(void **state)
     assert_cut_streams(spoken, 1);
 }
 
+/* The second Apgar said as the first, its value and "at" the minute
+ * (blind26: "apgars were seven at one minute and nine at five" kept
+ * "nine"). */
+static void test_blind26_second_apgar(void **state)
+{
+    static const char *const cases[][2] = {
+        {"apgars were seven at one minute and nine at five",
+         "Apgars were 7 at 1 minute and 9 at 5."},
+        {"apgars of eight at one and nine at five", "Apgars of 8 at 1 and 9 at 5."},
+        {"two children at home and one at college", "2 children at home and one at college."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"apgars were seven at one minute and nine at five"};
+    assert_cut_streams(spoken, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6442,6 +6458,7 @@ int main(void)
         cmocka_unit_test(test_blind26_written_words),
         cmocka_unit_test(test_blind26_compounds),
         cmocka_unit_test(test_blind26_zero_among_counts),
+        cmocka_unit_test(test_blind26_second_apgar),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
