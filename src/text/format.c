@@ -791,6 +791,16 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"h sil", "HSIL"},
                                                {"l and d", "L&D"},
                                                {"rhogam", "RhoGAM"},
+                                               /* the smear named for
+                                                * Papanicolaou ("c pap" and
+                                                * "bi pap" are matched
+                                                * before it), the
+                                                * penicillin's letter, the
+                                                * age of a preterm infant
+                                                * said in two words */
+                                               {"pap", "Pap"},
+                                               {"penicillin g", "penicillin G"},
+                                               {"post menstrual", "postmenstrual"},
                                                {"h and h", "H&H"},
                                                {"d dimer", "D-dimer"},
                                                /* dialysis adequacy, sedation
@@ -1626,6 +1636,22 @@ static const char *const compounds[][2] = {
     {"pre treatment", "pre-treatment"},
     /* methadone's doses taken home, a naloxone kit handed out */
     {"take home", "take-home"},
+    /* a laceration's, a burn's or a heart block's degree, a risk and a
+     * urine ratio before their noun ("a second-degree laceration",
+     * "high-risk HPV", "protein-to-creatinine ratio"; "she is high
+     * risk" stays) */
+    {"first degree", "first-degree"},
+    {"second degree", "second-degree"},
+    {"third degree", "third-degree"},
+    {"fourth degree", "fourth-degree"},
+    /* the heart block's "a v" would be read as an article */
+    {"first degree a v", "first-degree AV"},
+    {"second degree a v", "second-degree AV"},
+    {"third degree a v", "third-degree AV"},
+    {"high risk", "high-risk"},
+    {"low risk", "low-risk"},
+    {"protein to creatinine", "protein-to-creatinine"},
+    {"albumin to creatinine", "albumin-to-creatinine"},
     {NULL, NULL}};
 
 /* Words after a compound that are no noun it describes. */
@@ -2270,6 +2296,8 @@ static const char *const brand_names[] = {
     "aldactone", "brilinta", "coreg", "crestor", "entresto", "farxiga", "imdur", "jardiance",
     "keppra", "lexapro", "lopressor", "lyrica", "neurontin", "ozempic", "pitocin", "prozac",
     "toprol", "trulicity", "wellbutrin", "zocor",
+    /* uterotonics said by brand after a delivery */
+    "methergine", "cytotec",
     /* since session 49 */
     "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
     /* since session 57: inhalers, biologics, insulins and GLP-1 agonists,

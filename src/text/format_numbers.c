@@ -2517,9 +2517,33 @@ static bool letters_to_end(const format_view *v, size_t i)
  * pillows", "two prior cesarean sections"): written in digits, as AMA
  * style writes a count (docs/FORMATTING.md, "counts"). "one" is not: it
  * reads as "a" ("one prior admission", "one of the nurses"). */
+static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j);
+
+/* True when "zero" said at j - 1 follows "and" or "or" and a count in
+ * digits of the same phrase ("three white cells and zero red cells" ->
+ * "3 white cells and 0 red cells", blind26): a zero among counts is
+ * written as they are; "zero falls" alone stays a word. Cost: a look back
+ * over at most five words, only for "zero" after a conjunction. */
+static bool zero_among_counts(const format_view *v, const spoken_num *s, size_t j)
+{
+    if (s->k != 1 || s->value != 0 || s->digits || s->ordinal || strchr(s->text, '.') ||
+        j < v->floor + 4 ||
+        !(format_word_is(v, j - 2, "and") || format_word_is(v, j - 2, "or")))
+        return false;
+    for (size_t q = j - 3; q + 6 >= j && q >= v->floor; q--) {
+        spoken_num u;
+        if (number_at(v, q, &u) && u.k == 1 && !u.ordinal && !u.digits && u.value >= 2 &&
+            q + 1 < j - 2 && count_of_noun(v, &u, q + 1))
+            return true;
+        if (q == 0)
+            break;
+    }
+    return false;
+}
+
 static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j)
 {
-    if (!s->small || s->value < 2)
+    if (!zero_among_counts(v, s, j) && (!s->small || s->value < 2))
         return false;
     for (size_t d = 0; d <= COUNT_DESCRIBING_MAX; d++) {
         /* the noun may be a plural abbreviation ("two large bore i v s") */
@@ -2537,7 +2561,7 @@ static bool count_of_noun(const format_view *v, const spoken_num *s, size_t j)
  * the noun may come after. */
 static bool count_open(const format_view *v, const spoken_num *s, size_t j)
 {
-    if (!s->small || s->value < 2 || j >= v->n)
+    if ((!zero_among_counts(v, s, j) && (!s->small || s->value < 2)) || j >= v->n)
         return false;
     for (size_t d = j; d < v->n; d++) {
         /* letters to the end may still spell a plural abbreviation ("two
@@ -4892,8 +4916,16 @@ static bool parallel_value_at(const format_view *v, size_t i, const spoken_num *
         if (!number_at(v, q - 1, &u) || u.ordinal || q - 1 + u.k > i - 2)
             continue;
         size_t e = q - 1 + u.k;
+        /* a value word's value said before ("apgars were seven at one
+         * minute and nine at five" -> "9 at 5", blind26) */
+        size_t b = q - 1;
+        if (b > v->floor && (format_word_is(v, b - 1, "were") || format_word_is(v, b - 1, "was") ||
+                             format_word_is(v, b - 1, "of")))
+            b--;
         if (!u.digits && u.value <= 4 && format_word_is(v, e, "plus"))
             e++;
+        else if (b > v->floor && index_in(format_word(v, b - 1), value_cues) >= 0)
+            ;
         else {
             sbuf scratch;
             sbuf_init(&scratch, 256);

@@ -519,7 +519,7 @@ static void test_blind8_forms(void **state)
         /* a measure said singular before its noun; pack years */
         {"a twenty two degree thoracic curve", "A 22-degree thoracic curve."},
         {"flexion to ninety degrees", "Flexion to 90 degrees."},
-        {"a third degree burn", "A third degree burn."},
+        {"a third degree burn", "A third-degree burn."},
         {"a forty pack year smoking history", "A 40-pack-year smoking history."},
         {"twenty pack years", "20 pack-years."},
         {"two packs a day", "2 packs a day."},
@@ -2304,7 +2304,7 @@ static void test_millions(void **state)
 {
     static const char *const cases[][2] = {
         {"penicillin g four million units every four hours",
-         "Penicillin g 4 million units every 4 hours."},
+         "Penicillin G 4 million units every 4 hours."},
         {"bicillin two point four million units once", "Bicillin 2.4 million units once."},
         {"viral load two million copies per milliliter", "Viral load 2 million copies/mL."},
         {"two hundred million cells", "200 million cells."},
@@ -4589,7 +4589,7 @@ static void test_blind22_second_time(void **state)
         {"the twenty second visit", "The 22nd visit."},
         {"her forty second birthday", "Her 42nd birthday."},
         {"seen on march twenty second at noon", "Seen on March 22 at noon."},
-        {"two second degree burns", "Two second degree burns."},
+        {"two second degree burns", "Two second-degree burns."},
         {"rest for fifteen second intervals", "Rest for 15-second intervals."},
         /* a numbered street: the ordinal (corpus lines) */
         {"patient lives alone at three forty second street",
@@ -6135,7 +6135,7 @@ static void test_blind26_cpap_value(void **state)
         {"he's on c pap of six with f i o two twenty five percent",
          "He's on CPAP of 6 with FiO2 25%."},
         {"c pap five", "CPAP 5."},
-        {"her last pap was one of three", "Her last pap was one of three."},
+        {"her last pap was one of three", "Her last Pap was one of three."},
     };
     CHECK(cases);
 }
@@ -6549,6 +6549,81 @@ static void test_blind27_systems_scores(void **state)
     CHECK(cases);
 }
 
+/* Written forms said as plain words: the uterotonics' brands, the Pap
+ * smear, penicillin G and postmenstrual age (blind26: "methergine",
+ * "pap", "penicillin g", "Post menstrual age"). */
+static void test_blind26_written_words(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we gave methergine point two milligrams i m", "We gave Methergine 0.2 mg IM."},
+        {"then cytotec eight hundred micrograms rectally",
+         "Then Cytotec 800 mcg rectally."},
+        {"last pap was three years ago", "Last Pap was 3 years ago."},
+        {"she is on c pap of six", "She is on CPAP of 6."},
+        {"penicillin g five million units now", "Penicillin G 5 million units now."},
+        {"post menstrual age is thirty four and two", "Postmenstrual age is 34 2/7."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"last pap was three years ago",
+                                         "so penicillin g five million units now"};
+    assert_cut_streams(spoken, 2);
+}
+
+/* A degree, a risk or a urine ratio said before the noun it describes
+ * takes its hyphens (blind26: "a second degree laceration", "high risk h
+ * p v", "urine protein to creatinine ratio" stayed words); with no noun
+ * after them they stay words. */
+static void test_blind26_compounds(void **state)
+{
+    static const char *const cases[][2] = {
+        {"a second degree laceration was repaired", "A second-degree laceration was repaired."},
+        {"first degree a v block", "First-degree AV block."},
+        {"pap came back a s c u s with high risk h p v positive",
+         "Pap came back ASC-US with high-risk HPV positive."},
+        {"urine protein to creatinine ratio point four eight",
+         "Urine protein-to-creatinine ratio 0.48."},
+        {"m chat score of one which is low risk", "M-CHAT score of 1 which is low risk."},
+        {"she is high risk for falls", "She is high risk for falls."},
+        {"the tear was second degree", "The tear was second degree."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"a second degree laceration was repaired",
+                                         "urine protein to creatinine ratio point four eight"};
+    assert_cut_streams(spoken, 2);
+}
+
+/* A zero among counts written in digits is written as they are
+ * (blind26: "three white cells and zero red cells" kept "zero"); a
+ * zero said alone stays a word. */
+static void test_blind26_zero_among_counts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"c s f had three white cells and zero red cells with glucose of forty eight",
+         "CSF had 3 white cells and 0 red cells with glucose of 48."},
+        {"he had zero falls", "He had zero falls."},
+        {"zero red cells", "Zero red cells."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"she had three white cells and zero red cells today"};
+    assert_cut_streams(spoken, 1);
+}
+
+/* The second Apgar said as the first, its value and "at" the minute
+ * (blind26: "apgars were seven at one minute and nine at five" kept
+ * "nine"). */
+static void test_blind26_second_apgar(void **state)
+{
+    static const char *const cases[][2] = {
+        {"apgars were seven at one minute and nine at five",
+         "Apgars were 7 at 1 minute and 9 at 5."},
+        {"apgars of eight at one and nine at five", "Apgars of 8 at 1 and 9 at 5."},
+        {"two children at home and one at college", "2 children at home and one at college."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {"apgars were seven at one minute and nine at five"};
+    assert_cut_streams(spoken, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6752,6 +6827,10 @@ int main(void)
         cmocka_unit_test(test_blind27_procedure_units),
         cmocka_unit_test(test_blind27_roman_classes),
         cmocka_unit_test(test_blind27_systems_scores),
+        cmocka_unit_test(test_blind26_written_words),
+        cmocka_unit_test(test_blind26_compounds),
+        cmocka_unit_test(test_blind26_zero_among_counts),
+        cmocka_unit_test(test_blind26_second_apgar),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
