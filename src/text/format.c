@@ -2174,35 +2174,7 @@ static const char *const always_capital[] = {
     "wednesday",  "thursday",  "friday",  "saturday",  "sunday",    "mondays", "tuesdays",
     "wednesdays", "thursdays", "fridays", "saturdays", "sundays",   "january", "february",
     "april",      "june",      "july",    "august",    "september", "october", "november",
-    "december",   "english",   "spanish", "tylenol",   "motrin",    "advil",   NULL};
-
-/* Brand names a note writes with their capital, as their makers do:
- * drugs said by brand more often than by generic name, and suture
- * materials. None is an English word (generic names stay lower case). */
-static const char *const brand_names[] = {
-    "ambien",   "ativan",   "augmentin", "bactrim",  "benadryl", "cardizem", "cipro",   "coumadin",
-    "decadron", "dilaudid", "eliquis",   "ethibond", "ethilon",  "flagyl",   "flomax",  "haldol",
-    "humalog",  "januvia",  "keflex",    "lantus",   "lasix",    "lipitor",  "lovenox", "monocryl",
-    "narcan",   "norco",    "novolog",   "percocet", "plavix",   "prilosec", "prolene", "protonix",
-    "rocephin", "seroquel", "synthroid", "toradol",  "vicryl",   "xanax",    "xarelto", "zithromax",
-    "zofran",   "zoloft",
-    /* since session 45 */
-    "aldactone", "brilinta", "coreg", "crestor", "entresto", "farxiga", "imdur", "jardiance",
-    "keppra", "lexapro", "lopressor", "lyrica", "neurontin", "ozempic", "pitocin", "prozac",
-    "toprol", "trulicity", "wellbutrin", "zocor",
-    /* since session 49 */
-    "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
-    /* since session 57: inhalers, biologics, insulins and GLP-1 agonists,
-     * psychiatric and neurological drugs, vaccines said by brand */
-    "abilify", "adderall", "advair", "aricept", "boostrix", "celebrex", "celexa", "chantix",
-    "cialis", "cymbalta", "depakote", "diflucan", "dilantin", "dupixent", "effexor", "enbrel",
-    "flexeril", "flonase", "fosamax", "gardasil", "herceptin", "humira", "keytruda", "klonopin",
-    "lamictal", "levemir", "macrobid", "medrol", "mounjaro", "nexium", "opdivo", "oxycontin",
-    "paxil", "paxlovid", "pepcid", "pneumovax", "premarin", "prevnar", "prolia", "remeron",
-    "remicade", "risperdal", "ritalin", "shingrix", "singulair", "spiriva", "stelara", "suboxone",
-    "symbicort", "tegretol", "topamax", "tresiba", "valium", "valtrex", "viagra",
-    "victoza", "vyvanse", "wegovy", "zyrtec",
-    NULL};
+    "december",   "english",   "spanish", NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -2258,19 +2230,19 @@ static const char *const genera[] = {
  * ("bell's palsy"; "a bell" stays). */
 static const char *const possessive_eponyms[] = {"bell", NULL};
 
-/* True for an eponym or brand name said as w, or with its "'s"
- * ("parkinson's disease": "Parkinson's disease"). */
+/* True for an eponym or brand name (format_drugs.c's brands) said as w,
+ * or with its "'s" ("parkinson's disease": "Parkinson's disease"). */
 static bool capital_name(const char *w)
 {
     char stem[64];
     size_t len = strlen(w);
-    if (in_list(w, eponyms) || in_list(w, brand_names) || in_list(w, genera))
+    if (in_list(w, eponyms) || format_brand_name(w) || in_list(w, genera))
         return true;
     if (len < 3 || len >= sizeof(stem) || strcmp(w + len - 2, "'s"))
         return false;
     memcpy(stem, w, len - 2);
     stem[len - 2] = '\0';
-    return in_list(stem, eponyms) || in_list(stem, brand_names) ||
+    return in_list(stem, eponyms) || format_brand_name(stem) ||
            in_list(stem, possessive_eponyms);
 }
 

@@ -5671,12 +5671,36 @@ static void test_blind25_volume_pair(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
-/* The formatter's drug list (src/text/format_drugs.c, kept by hand and
- * looked up by binary search) holds every one-word name of
- * data/medical/drugs.txt: a drug added there and not here, or the list
- * put out of order, fails here. */
+/* The formatter's drug and brand lists (src/text/format_drugs.c, kept by
+ * hand and looked up by binary search) are each sorted, a name stands in
+ * one of them only, and the generic names hold every one-word name of
+ * data/medical/drugs.txt: a drug added there and not here, or a list put
+ * out of order, fails here. A brand is a drug's name unless it is a
+ * suture material (the one list drives both capitals and doses). */
 static void test_drug_words_follow_drugs_txt(void **state)
 {
+    const char *prev = "", *g;
+    size_t n_generic = 0, n_brand = 0;
+    for (; (g = format_generic_drug_at(n_generic)); n_generic++) {
+        if (strcmp(prev, g) >= 0)
+            fprintf(stderr, "generic drugs out of order: %s, %s\n", prev, g);
+        assert_true(strcmp(prev, g) < 0);
+        assert_true(format_drug_word(g));
+        assert_false(format_brand_name(g));
+        prev = g;
+    }
+    const format_brand *b;
+    prev = "";
+    for (; (b = format_brand_at(n_brand)); n_brand++) {
+        if (strcmp(prev, b->name) >= 0)
+            fprintf(stderr, "brands out of order: %s, %s\n", prev, b->name);
+        assert_true(strcmp(prev, b->name) < 0);
+        assert_true(format_brand_name(b->name));
+        assert_int_equal(format_drug_word(b->name), b->drug);
+        prev = b->name;
+    }
+    assert_true(n_generic > 500 && n_brand > 100);
+
     FILE *in = fopen("data/medical/drugs.txt", "r");
     assert_non_null(in);
     char line[1024];
@@ -5700,6 +5724,16 @@ static void test_drug_words_follow_drugs_txt(void **state)
     assert_false(format_drug_word("metoprolol tartrate"));
     assert_false(format_drug_word("follow"));
     assert_false(format_drug_word(""));
+    assert_false(format_drug_word("vicryl"));
+    assert_true(format_brand_name("vicryl"));
+    assert_true(format_drug_word("lasix") && format_brand_name("lasix"));
+
+    /* one entry serves both uses: a brand's capital and its dose */
+    static const char *const cases[][2] = {
+        {"closed with three oh vicryl", "Closed with 3-0 Vicryl."},
+        {"tylenol five hundred twice", "Tylenol 500 twice."},
+    };
+    CHECK(cases);
 }
 
 /* "no sorry" between a value and a value said again corrects it as "no
