@@ -2275,13 +2275,15 @@ static const char *const peoples[] = {
  * ("the kansas city cardiomyopathy questionnaire"), which is written
  * here too. The cities that are words ("mobile", "reading", "normal")
  * are in the ambiguous list, not read here. A guinea pig and the guinea
- * worm are no country. */
-static bool place_word_at(const fmt *f, size_t w)
+ * worm are no country. A place ends with its sentence (words before end):
+ * "salt lake" then a pause that ends the sentence is no city, as a stream
+ * that sends the sentence before "city" comes writes it. */
+static bool place_word_at(const fmt *f, size_t w, size_t end)
 {
     if (!f->o->lex || w < f->v.floor || format_word_is(&f->v, w, "and"))
         return false;
     for (size_t s = w >= f->v.floor + 2 ? w - 2 : f->v.floor; s <= w; s++)
-        for (size_t n = w - s + 1; n <= 3; n++) {
+        for (size_t n = w - s + 1; n <= 3 && s + n <= end; n++) {
             uint16_t fl = redact_lex_flags(&f->names, s, n);
             if (!(fl & (LEX_COUNTRY | LEX_STATE | LEX_CITY)))
                 continue;
@@ -2458,6 +2460,30 @@ static int replace_text(fmt *f, item *t, const char *s)
 
 static long list_number(const fmt *f, const item *t);
 
+/* True for an item that ends a sentence for the capitals: a break or a
+ * said or added '.', '?', '!' or ':'. */
+static bool sentence_mark(const fmt *f, const item *t)
+{
+    return t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", item_text(f, t)[0]));
+}
+
+/* The first word of the sentence after mark t. */
+static size_t sentence_after(const item *t)
+{
+    return t->kind == ITEM_BREAK ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
+}
+
+/* The word after the last of the sentence whose items start at item i:
+ * where the next mark's sentence starts, or the words' end. Cost: a walk
+ * over that sentence's items. */
+static size_t sentence_end(const fmt *f, size_t i)
+{
+    for (; i < f->n_it; i++)
+        if (sentence_mark(f, &f->it[i]))
+            return sentence_after(&f->it[i]);
+    return f->v.n;
+}
+
 /* Sentence starts, "I", names, days, months and eponyms; a title before
  * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith").
  * Reads one sentence at a time: the view's floor moves to each sentence's
@@ -2467,17 +2493,18 @@ static int capitals(fmt *f)
 {
     bool start = true;
     f->v.floor = 0;
+    size_t end = sentence_end(f, 0);
     for (size_t i = 0; i < f->n_it; i++) {
         item *t = &f->it[i];
-        char *s = item_text(f, t);
-        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0]))) {
-            size_t at = t->kind == ITEM_BREAK ? t->first_word
-                                              : t->first_word + (t->n_words ? t->n_words : 1);
+        if (sentence_mark(f, t)) {
+            size_t at = sentence_after(t);
             if (at > f->v.floor)
                 f->v.floor = at;
+            end = sentence_end(f, i + 1);
             start = true;
             continue;
         }
+        char *s = item_text(f, t);
         if (t->kind != ITEM_WORD)
             continue;
         if (list_number(f, t)) {
@@ -2500,7 +2527,7 @@ static int capitals(fmt *f)
             capitalise_name(s);
         else if ((start && !first_word_has_capital(s)) ||
                  (raw && (in_list(s, always_capital) || capital_name(s) || in_list(s, peoples) ||
-                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word))))
+                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word, end))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {

@@ -5289,11 +5289,15 @@ static void test_places_and_peoples(void **state)
         {"flew back from salt lake city and boston", "Flew back from Salt Lake City and Boston."},
         {"her moca was twenty six", "Her MoCA was 26."},
         {"a mobile phone", "A mobile phone."},
+        /* a place ends with its sentence, whole as streamed */
+        {"flew back from salt lake | city and boston", "Flew back from salt lake. City and Boston."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
         "kansas city cardiomyopathy questionnaire",
         "flew back from new orleans and boston",
+        "flew back from salt lake city and boston",
+        "she was born in the united arab emirates",
         "going to peru for three weeks",
         "recent travel to sri lanka and the dominican republic",
         "moved here from new mexico last year",
