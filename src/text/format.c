@@ -1109,6 +1109,28 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 "American Cancer Society"},
                                                {"american society of anesthesiologists",
                                                 "American Society of Anesthesiologists"},
+                                               /* monitored anesthesia care
+                                                * ("mac" alone is a name or
+                                                * a laryngoscope's blade) */
+                                               {"mac anesthesia", "MAC anesthesia"},
+                                               {"mac sedation", "MAC sedation"},
+                                               /* clinical names whose
+                                                * first word the first-name
+                                                * list holds, no name: an
+                                                * allergen, an herb */
+                                               {"timothy grass", "timothy grass"},
+                                               {"timothy hay", "timothy hay"},
+                                               {"timothy pollen", "timothy pollen"},
+                                               {"dong quai", "dong quai"},
+                                               /* the virus, a penicillin's
+                                                * letter, a test and a
+                                                * warmer by their names */
+                                               {"sars cov two", "SARS-CoV-2"},
+                                               {"penicillin g", "penicillin G"},
+                                               {"penicillin v", "penicillin V"},
+                                               {"montreal cognitive assessment",
+                                                "Montreal Cognitive Assessment"},
+                                               {"bair hugger", "Bair Hugger"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -2302,6 +2324,12 @@ static bool place_word_at(const fmt *f, size_t w, size_t end)
  * grade": a first name before it read it as a surname, "Grade"). */
 static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", "grade", NULL};
 
+/* The nouns that end a scale's, score's or rule's name, which the
+ * surname list holds: no surname after a first name ("the geneva score",
+ * "wells criteria" read "geneva" as a first name: `Geneva Score`). */
+static const char *const instrument_nouns[] = {"score", "scores", "scale", "scales", "rule",
+                                               "rules", "criteria", "index", "protocol", NULL};
+
 /* Clinical words said as words that the first-name list holds, names
  * only where a name is cued (a title, "nurse", a relation word, "named"):
  * "sinus brady" (bradycardia) is no name, "doctor brady" is. Not "mac":
@@ -2401,7 +2429,8 @@ static bool is_name_at(const fmt *f, size_t w)
      * one follows "doctor" (redaction reads it so: "seen by nurse jones") */
     return ((fl & LEX_SURNAME) &&
             (title_at(f, w - 1) >= 0 || format_word_is(&f->v, w - 1, "nurse"))) ||
-           ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first);
+           ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first &&
+            !in_list(word, instrument_nouns));
 }
 
 /* "march" and "may" are also a verb: either is the month after a word

@@ -461,7 +461,10 @@ static size_t clinical_name_at(const redact_ctx *c, size_t i)
          * two" read as a name; "doctor brady", "spoke with brady" still
          * are names) */
         {"sinus", "brady", NULL, NULL},           {"junctional", "brady", NULL, NULL},
-        {"tachy", "brady", NULL, NULL}};
+        {"tachy", "brady", NULL, NULL},
+        /* monitored anesthesia care ("under mac anesthesia" was `[NAME]
+         * anesthesia`) */
+        {"mac", "anesthesia", NULL, NULL},        {"mac", "sedation", NULL, NULL}};
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {
         size_t k = 0;
         while (k < 4 && names[e][k] && is(c, i + k, names[e][k]))

@@ -2304,7 +2304,7 @@ static void test_millions(void **state)
 {
     static const char *const cases[][2] = {
         {"penicillin g four million units every four hours",
-         "Penicillin g 4 million units every 4 hours."},
+         "Penicillin G 4 million units every 4 hours."},
         {"bicillin two point four million units once", "Bicillin 2.4 million units once."},
         {"viral load two million copies per milliliter", "Viral load 2 million copies/mL."},
         {"two hundred million cells", "200 million cells."},
@@ -5346,6 +5346,43 @@ static void test_clinical_first_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Clinical names whose words the name lists hold are no names: the noun
+ * that ends a scale's name after a first name ("the geneva score" was
+ * `Geneva Score`), an allergen and an herb ("timothy grass" was `Timothy
+ * Grass`, "dong quai" `Dong quai`), monitored anesthesia care ("mac
+ * anesthesia" was `Mac anesthesia`); a virus, a penicillin's letter, a
+ * test and a warmer keep their makers' capitals. A title still makes
+ * such a word a name ("doctor score"; after a first name it is read as
+ * the scale's noun). */
+static void test_clinical_names_not_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we used the geneva score which was low", "We used the Geneva score which was low."},
+        {"procedure done under mac anesthesia with a mac three blade",
+         "Procedure done under MAC anesthesia with a Mac 3 blade."},
+        {"allergic to timothy grass and timothy hay", "Allergic to timothy grass and timothy hay."},
+        {"timothy grass twelve millimeters", "Timothy grass 12 mm."},
+        {"she takes kava and dong quai", "She takes kava and dong quai."},
+        {"spoke with timothy today", "Spoke with Timothy today."},
+        {"the culture grew sars cov two", "The culture grew SARS-CoV-2."},
+        {"given penicillin g benzathine then penicillin v potassium",
+         "Given penicillin G benzathine then penicillin V potassium."},
+        {"the montreal cognitive assessment score is twenty six",
+         "The Montreal Cognitive Assessment score is 26."},
+        {"warmed with a bair hugger", "Warmed with a Bair Hugger."},
+        {"seen by doctor score", "Seen by Dr. Score."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "we used the geneva score which was low",
+        "procedure done under mac anesthesia today",
+        "allergic to timothy grass and timothy hay",
+        "the culture grew sars cov two",
+        "given penicillin g benzathine",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A run of spelled letters splits at known abbreviations: a route before
  * a frequency, a virus's letter or name before its DNA, and an "a" after
  * a known abbreviation before a value is the article ("i v b i d" was
@@ -5976,6 +6013,7 @@ int main(void)
         cmocka_unit_test(test_blind25_value_to),
         cmocka_unit_test(test_blind25_volume_pair),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
+        cmocka_unit_test(test_clinical_names_not_names),
         cmocka_unit_test(test_no_sorry),
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
