@@ -2513,6 +2513,38 @@ static size_t sentence_end(const fmt *f, size_t i)
     return f->v.n;
 }
 
+/* True when item i is a street's suffix said after a street's name
+ * written with capitals, and that name after a word that says where
+ * ("lives on franklin drive": `Franklin Drive`, as `12 Franklin Drive`
+ * with its house number; it was `Franklin drive`). A name left lower case
+ * ("spruce boulevard") keeps its suffix so; "asked john to drive" has no
+ * such word before the name. Reads the items before i only, whose
+ * capitals are decided. */
+static bool street_suffix_after_name(const fmt *f, size_t i)
+{
+    static const char *const where[] = {"on", "at", "to", "from", "near", "off", "onto", NULL};
+    const item *t = &f->it[i];
+    if (t->n_words != 1 || !format_street_suffix(item_text(f, t)))
+        return false;
+    size_t j = i, names = 0;
+    while (j > 0 && names < 3) {
+        const item *p = &f->it[j - 1];
+        const char *ps = item_text(f, p);
+        if (p->kind != ITEM_WORD || p->n_words != 1 || p->first_word < f->v.floor)
+            return false;
+        if (!(ps[0] >= 'A' && ps[0] <= 'Z'))
+            return names > 0 && in_list(ps, where);
+        /* a name's or an eponym's capital, not a weekday's ("on monday
+         * drive") */
+        const char *said = format_word(&f->v, p->first_word);
+        if (!is_name_at(f, p->first_word) && !capital_name(said))
+            return false;
+        names++;
+        j--;
+    }
+    return false;
+}
+
 /* Sentence starts, "I", names, days, months and eponyms; a title before
  * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith").
  * Reads one sentence at a time: the view's floor moves to each sentence's
@@ -2556,6 +2588,7 @@ static int capitals(fmt *f)
             capitalise_name(s);
         else if ((start && !first_word_has_capital(s)) ||
                  (raw && (in_list(s, always_capital) || capital_name(s) || in_list(s, peoples) ||
+                          street_suffix_after_name(f, i) ||
                           month_word_at(f, t->first_word) || place_word_at(f, t->first_word, end))))
             capitalise(s);
         int title = raw ? title_at(f, t->first_word) : -1;

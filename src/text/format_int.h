@@ -150,6 +150,10 @@ bool format_title_word(const format_view *v, size_t i);
  * a dose or a count of it. Cost: binary searches of about 670 names. */
 bool format_drug_word(const char *w);
 
+/* True for a street's suffix ("street", "drive", "boulevard", ...; the
+ * words an address ends its name with, format_numbers.c). */
+bool format_street_suffix(const char *w);
+
 /* A brand name of format_drugs.c's one list: drug is false for the
  * suture materials and devices, brands that take no dose. */
 typedef struct {

@@ -4137,6 +4137,11 @@ static long numeric_date_at(const format_view *v, size_t i, sbuf *out)
 static const char *const street_suffixes[] = {"street",    "avenue",  "road",    "drive", "lane",
                                               "boulevard", "parkway", "terrace", "court", NULL};
 
+bool format_street_suffix(const char *w)
+{
+    return index_in(w, street_suffixes) >= 0;
+}
+
 /* The words before a house number. */
 static const char *const address_cues[] = {"at", "on", "to", "from", "near", NULL};
 

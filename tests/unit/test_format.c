@@ -5383,6 +5383,29 @@ static void test_clinical_names_not_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A street's suffix after a street's name written with capitals, after
+ * a word that says where, gets its capital as with a house number
+ * (`Franklin Drive`; it was `Franklin drive` while "twelve franklin
+ * drive" was `12 Franklin Drive`). A name left lower case, a weekday and
+ * "to drive" after a name keep the suffix as said. */
+static void test_street_suffix_capital(void **state)
+{
+    static const char *const cases[][2] = {
+        {"patient lives on franklin drive", "Patient lives on Franklin Drive."},
+        {"lives at twelve franklin drive", "Lives at 12 Franklin Drive."},
+        {"we went to john street after", "We went to John Street after."},
+        {"she lives on spruce boulevard", "She lives on spruce boulevard."},
+        {"she asked john to drive her home", "She asked John to drive her home."},
+        {"we left on monday drive safely", "We left on Monday drive safely."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "patient lives on franklin drive near the clinic",
+        "she asked john to drive her home",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A run of spelled letters splits at known abbreviations: a route before
  * a frequency, a virus's letter or name before its DNA, and an "a" after
  * a known abbreviation before a value is the article ("i v b i d" was
@@ -6014,6 +6037,7 @@ int main(void)
         cmocka_unit_test(test_blind25_volume_pair),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
         cmocka_unit_test(test_clinical_names_not_names),
+        cmocka_unit_test(test_street_suffix_capital),
         cmocka_unit_test(test_no_sorry),
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),
