@@ -5093,6 +5093,9 @@ static void test_scales_roman_letters(void **state)
         {"stage two b breast cancer", "Stage IIB breast cancer."},
         {"stage three a melanoma", "Stage IIIA melanoma."},
         {"stage four colon cancer with liver mets", "Stage IV colon cancer with liver mets."},
+        /* the staging system named after the stage (was `Stage 2 a`) */
+        {"she is stage two a by ann arbor staging", "She is stage IIA by Ann Arbor staging."},
+        {"stage three b per figo", "Stage IIIB per FIGO."},
         /* other stages stay Arabic */
         {"stage two pressure injury", "Stage 2 pressure injury."},
         {"stage three chronic kidney disease", "Stage 3 chronic kidney disease."},
@@ -5128,6 +5131,7 @@ static void test_scales_roman_letters(void **state)
         "killip class two",
         "child pugh class b",
         "stage four colon cancer with liver mets",
+        "she is stage two a by ann arbor staging",
         "barrett's segment prague c two m four with no nodules",
         "boston bowel prep score three three two",
     };
