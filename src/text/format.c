@@ -1291,6 +1291,11 @@ static const char *const known_letters[] = {
      * LAD a 90%) and "prior to admission", which an article after PT
      * would split */
     "iv",  "im",   "po",   "dna",  "rna",  "lad",  "lcx",  "pta",   "cmv",  "ebv",  "hbv",
+    /* histories said as lists of letters with no "and" between ("t a v
+     * r c h f": TAVR CHF, was TAVRCHF), studies and labs ("t e e e e g":
+     * TEE EEG) */
+    "tavr", "tee", "tte", "sle", "ptsd", "pcos", "pci", "ibs", "ibd", "osa", "adhd", "oa",
+    "ra", "ot", "rpr", "vbg", "psa", "pcr", "dexa",
     NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */

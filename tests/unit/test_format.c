@@ -5423,6 +5423,10 @@ static void test_spelled_run_splits(void **state)
         {"hepatitis c r n a was undetectable", "Hepatitis C RNA was undetectable."},
         {"e b v d n a pending", "EBV DNA pending."},
         {"the l a d a three", "The LAD a 3."},
+        {"history of t a v r c h f and d m", "History of TAVR CHF and DM."},
+        {"history of p c o s h t n and e s r d", "History of PCOS HTN and ESRD."},
+        {"get a t e e e e g and b m p", "Get a TEE EEG and BMP."},
+        {"history of r a c o p d", "History of RA COPD."},
         {"vancomycin i v p b", "Vancomycin IVPB."},
         {"i v i g was given", "IVIG was given."},
         {"c t a chest", "CTA chest."},
@@ -5433,6 +5437,7 @@ static void test_spelled_run_splits(void **state)
         "heparin five thousand units i v b i d",
         "her hepatitis b d n a was negative",
         "the l a d a three",
+        "history of t a v r c h f and d m",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
