@@ -1131,6 +1131,11 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"montreal cognitive assessment",
                                                 "Montreal Cognitive Assessment"},
                                                {"bair hugger", "Bair Hugger"},
+                                               /* eponyms that are English
+                                                * words, with their noun */
+                                               {"wells score", "Wells score"},
+                                               {"wells criteria", "Wells criteria"},
+                                               {"bishop score", "Bishop score"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -2228,7 +2233,10 @@ static const char *const eponyms[] = {
     "leiden",
     /* scales and a tracheostomy tube's maker (session 58, blind22:
      * croup, exertion, gait, daily living, spasticity) */
-    "westley",     "borg",    "tinetti", "katz",      "ashworth",   "shiley",  NULL};
+    "westley",     "borg",    "tinetti", "katz",      "ashworth",   "shiley",
+    /* a channelopathy, a spine's curve and a balance scale by their
+     * authors ("brugada syndrome", "cobb angle", "berg balance scale") */
+    "brugada",     "cobb",    "berg",    NULL};
 
 /* Genera of the microbes a culture grows, written with their capital as
  * the nomenclature asks ("grew Pseudomonas aeruginosa", "Candida
@@ -2473,13 +2481,24 @@ static void capitalise(char *s)
         *s = (char)(*s - 'a' + 'A');
 }
 
-/* A name's capitals: its first letter, and the one after an apostrophe
- * that follows it ("o'brien", "d'angelo": "O'Brien", "D'Angelo"). */
+/* The letter after a name's "Mc" ("mcmurray", "mcdonald": "McMurray",
+ * "McDonald"), in a word of five letters or more (not "mcg"). s already
+ * has its first capital. */
+static void capitalise_mc(char *s)
+{
+    if (s[0] == 'M' && s[1] == 'c' && s[2] >= 'a' && s[2] <= 'z' && strlen(s) >= 5)
+        capitalise(s + 2);
+}
+
+/* A name's capitals: its first letter, the one after an apostrophe
+ * that follows it ("o'brien", "d'angelo": "O'Brien", "D'Angelo") and
+ * the one after "Mc". */
 static void capitalise_name(char *s)
 {
     capitalise(s);
     if (s[0] && s[1] == '\'' && s[2] && s[3])
         capitalise(s + 2);
+    capitalise_mc(s);
 }
 
 /* Item t's text becomes s (the store may move: item texts are offsets). */
@@ -2594,8 +2613,11 @@ static int capitals(fmt *f)
         else if ((start && !first_word_has_capital(s)) ||
                  (raw && (in_list(s, always_capital) || capital_name(s) || in_list(s, peoples) ||
                           street_suffix_after_name(f, i) ||
-                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word, end))))
+                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word, end)))) {
             capitalise(s);
+            if (raw)
+                capitalise_mc(s);
+        }
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];

@@ -1324,7 +1324,9 @@ static void test_clinical_words_not_names(void **state)
         "propionibacterium", "proteus", "providencia", "pseudomonas", "rickettsia",
         "salmonella", "serratia", "shigella", "staphylococcus", "stenotrophomonas",
         "streptococcus", "strongyloides", "toxoplasma", "treponema", "trichomonas",
-        "trichophyton", "ureaplasma", "vibrio", "yersinia"};
+        "trichophyton", "ureaplasma", "vibrio", "yersinia",
+        /* a channelopathy by its authors */
+        "brugada"};
     int bad = 0, words = 0;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[128];
@@ -5375,6 +5377,15 @@ static void test_clinical_names_not_names(void **state)
          "The Montreal Cognitive Assessment score is 26."},
         {"warmed with a bair hugger", "Warmed with a Bair Hugger."},
         {"seen by doctor score", "Seen by Dr. Score."},
+        /* eponyms: English words only with their noun, "Mc" names */
+        {"the wells score was two and the bishop score eight",
+         "The Wells score was 2 and the Bishop score 8."},
+        {"the water wells were dry", "The water wells were dry."},
+        {"he has brugada syndrome and a cobb angle of thirty degrees",
+         "He has Brugada syndrome and a Cobb angle of 30 degrees."},
+        {"a positive mcmurray test per doctor mcdonald",
+         "A positive McMurray test per Dr. McDonald."},
+        {"fentanyl fifty mcg", "Fentanyl 50 mcg."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
