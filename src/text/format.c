@@ -926,6 +926,9 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"cystatin c", "cystatin C"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
+                                               /* the prostate's enlargement
+                                                * (was `BP h`) */
+                                               {"b p h", "BPH"},
                                                /* abbreviations written as one
                                                 * word (the recogniser's
                                                 * dictionary has some: cbc, ssn,
