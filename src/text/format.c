@@ -967,6 +967,9 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                {"cystatin c", "cystatin C"},
                                                {"bp", "BP"},
                                                {"b p", "BP"},
+                                               /* the prostate's enlargement
+                                                * (was `BP h`) */
+                                               {"b p h", "BPH"},
                                                /* abbreviations written as one
                                                 * word (the recogniser's
                                                 * dictionary has some: cbc, ssn,
@@ -1150,6 +1153,33 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 "American Cancer Society"},
                                                {"american society of anesthesiologists",
                                                 "American Society of Anesthesiologists"},
+                                               /* monitored anesthesia care
+                                                * ("mac" alone is a name or
+                                                * a laryngoscope's blade) */
+                                               {"mac anesthesia", "MAC anesthesia"},
+                                               {"mac sedation", "MAC sedation"},
+                                               /* clinical names whose
+                                                * first word the first-name
+                                                * list holds, no name: an
+                                                * allergen, an herb */
+                                               {"timothy grass", "timothy grass"},
+                                               {"timothy hay", "timothy hay"},
+                                               {"timothy pollen", "timothy pollen"},
+                                               {"dong quai", "dong quai"},
+                                               /* the virus, a penicillin's
+                                                * letter, a test and a
+                                                * warmer by their names */
+                                               {"sars cov two", "SARS-CoV-2"},
+                                               {"penicillin g", "penicillin G"},
+                                               {"penicillin v", "penicillin V"},
+                                               {"montreal cognitive assessment",
+                                                "Montreal Cognitive Assessment"},
+                                               {"bair hugger", "Bair Hugger"},
+                                               /* eponyms that are English
+                                                * words, with their noun */
+                                               {"wells score", "Wells score"},
+                                               {"wells criteria", "Wells criteria"},
+                                               {"bishop score", "Bishop score"},
                                                {NULL, NULL}};
 
 /* True when rule (format_numbers_at, format_staging_at, ...) writes
@@ -1320,6 +1350,11 @@ static const char *const known_letters[] = {
      * LAD a 90%) and "prior to admission", which an article after PT
      * would split */
     "iv",  "im",   "po",   "dna",  "rna",  "lad",  "lcx",  "pta",   "cmv",  "ebv",  "hbv",
+    /* histories said as lists of letters with no "and" between ("t a v
+     * r c h f": TAVR CHF, was TAVRCHF), studies and labs ("t e e e e g":
+     * TEE EEG) */
+    "tavr", "tee", "tte", "sle", "ptsd", "pcos", "pci", "ibs", "ibd", "osa", "adhd", "oa",
+    "ra", "ot", "rpr", "vbg", "psa", "pcr", "dexa",
     NULL};
 
 /* True when the k letters at i spell an entry of known_letters. */
@@ -2280,37 +2315,7 @@ static const char *const always_capital[] = {
     "wednesday",  "thursday",  "friday",  "saturday",  "sunday",    "mondays", "tuesdays",
     "wednesdays", "thursdays", "fridays", "saturdays", "sundays",   "january", "february",
     "april",      "june",      "july",    "august",    "september", "october", "november",
-    "december",   "english",   "spanish", "tylenol",   "motrin",    "advil",   NULL};
-
-/* Brand names a note writes with their capital, as their makers do:
- * drugs said by brand more often than by generic name, and suture
- * materials. None is an English word (generic names stay lower case). */
-static const char *const brand_names[] = {
-    "ambien",   "ativan",   "augmentin", "bactrim",  "benadryl", "cardizem", "cipro",   "coumadin",
-    "decadron", "dilaudid", "eliquis",   "ethibond", "ethilon",  "flagyl",   "flomax",  "haldol",
-    "humalog",  "januvia",  "keflex",    "lantus",   "lasix",    "lipitor",  "lovenox", "monocryl",
-    "narcan",   "norco",    "novolog",   "percocet", "plavix",   "prilosec", "prolene", "protonix",
-    "rocephin", "seroquel", "synthroid", "toradol",  "vicryl",   "xanax",    "xarelto", "zithromax",
-    "zofran",   "zoloft",
-    /* since session 45 */
-    "aldactone", "brilinta", "coreg", "crestor", "entresto", "farxiga", "imdur", "jardiance",
-    "keppra", "lexapro", "lopressor", "lyrica", "neurontin", "ozempic", "pitocin", "prozac",
-    "toprol", "trulicity", "wellbutrin", "zocor",
-    /* uterotonics said by brand after a delivery */
-    "methergine", "cytotec",
-    /* since session 49 */
-    "glucophage", "levaquin", "norvasc", "tamiflu", "unasyn", "vancocin", "zosyn", "zyprexa",
-    /* since session 57: inhalers, biologics, insulins and GLP-1 agonists,
-     * psychiatric and neurological drugs, vaccines said by brand */
-    "abilify", "adderall", "advair", "aricept", "boostrix", "celebrex", "celexa", "chantix",
-    "cialis", "cymbalta", "depakote", "diflucan", "dilantin", "dupixent", "effexor", "enbrel",
-    "flexeril", "flonase", "fosamax", "gardasil", "herceptin", "humira", "keytruda", "klonopin",
-    "lamictal", "levemir", "macrobid", "medrol", "mounjaro", "nexium", "opdivo", "oxycontin",
-    "paxil", "paxlovid", "pepcid", "pneumovax", "premarin", "prevnar", "prolia", "remeron",
-    "remicade", "risperdal", "ritalin", "shingrix", "singulair", "spiriva", "stelara", "suboxone",
-    "symbicort", "tegretol", "topamax", "tresiba", "valium", "valtrex", "viagra",
-    "victoza", "vyvanse", "wegovy", "zyrtec",
-    NULL};
+    "december",   "english",   "spanish", NULL};
 
 /* Eponyms of clinical speech (data/medical: "foley catheter", "holter
  * monitor", "glasgow coma scale"): written with a capital wherever they
@@ -2338,7 +2343,10 @@ static const char *const eponyms[] = {
     "leiden",
     /* scales and a tracheostomy tube's maker (session 58, blind22:
      * croup, exertion, gait, daily living, spasticity) */
-    "westley",     "borg",    "tinetti", "katz",      "ashworth",   "shiley",  NULL};
+    "westley",     "borg",    "tinetti", "katz",      "ashworth",   "shiley",
+    /* a channelopathy, a spine's curve and a balance scale by their
+     * authors ("brugada syndrome", "cobb angle", "berg balance scale") */
+    "brugada",     "cobb",    "berg",    NULL};
 
 /* Genera of the microbes a culture grows, written with their capital as
  * the nomenclature asks ("grew Pseudomonas aeruginosa", "Candida
@@ -2367,19 +2375,19 @@ static const char *const genera[] = {
  * ("bell's palsy"; "a bell" stays). */
 static const char *const possessive_eponyms[] = {"bell", NULL};
 
-/* True for an eponym or brand name said as w, or with its "'s"
- * ("parkinson's disease": "Parkinson's disease"). */
+/* True for an eponym or brand name (format_drugs.c's brands) said as w,
+ * or with its "'s" ("parkinson's disease": "Parkinson's disease"). */
 static bool capital_name(const char *w)
 {
     char stem[64];
     size_t len = strlen(w);
-    if (in_list(w, eponyms) || in_list(w, brand_names) || in_list(w, genera))
+    if (in_list(w, eponyms) || format_brand_name(w) || in_list(w, genera))
         return true;
     if (len < 3 || len >= sizeof(stem) || strcmp(w + len - 2, "'s"))
         return false;
     memcpy(stem, w, len - 2);
     stem[len - 2] = '\0';
-    return in_list(stem, eponyms) || in_list(stem, brand_names) ||
+    return in_list(stem, eponyms) || format_brand_name(stem) ||
            in_list(stem, possessive_eponyms);
 }
 
@@ -2412,13 +2420,15 @@ static const char *const peoples[] = {
  * ("the kansas city cardiomyopathy questionnaire"), which is written
  * here too. The cities that are words ("mobile", "reading", "normal")
  * are in the ambiguous list, not read here. A guinea pig and the guinea
- * worm are no country. */
-static bool place_word_at(const fmt *f, size_t w)
+ * worm are no country. A place ends with its sentence (words before end):
+ * "salt lake" then a pause that ends the sentence is no city, as a stream
+ * that sends the sentence before "city" comes writes it. */
+static bool place_word_at(const fmt *f, size_t w, size_t end)
 {
     if (!f->o->lex || w < f->v.floor || format_word_is(&f->v, w, "and"))
         return false;
     for (size_t s = w >= f->v.floor + 2 ? w - 2 : f->v.floor; s <= w; s++)
-        for (size_t n = w - s + 1; n <= 3; n++) {
+        for (size_t n = w - s + 1; n <= 3 && s + n <= end; n++) {
             uint16_t fl = redact_lex_flags(&f->names, s, n);
             if (!(fl & (LEX_COUNTRY | LEX_STATE | LEX_CITY)))
                 continue;
@@ -2436,6 +2446,12 @@ static bool place_word_at(const fmt *f, size_t w)
 /* "grade" after a scale's eponym ("los angeles grade", "kellgren lawrence
  * grade": a first name before it read it as a surname, "Grade"). */
 static const char *const clinical_not_names[] = {"vena", "vera", "ethyl", "von", "grade", NULL};
+
+/* The nouns that end a scale's, score's or rule's name, which the
+ * surname list holds: no surname after a first name ("the geneva score",
+ * "wells criteria" read "geneva" as a first name: `Geneva Score`). */
+static const char *const instrument_nouns[] = {"score", "scores", "scale", "scales", "rule",
+                                               "rules", "criteria", "index", "protocol", NULL};
 
 /* Clinical words said as words that the first-name list holds, names
  * only where a name is cued (a title, "nurse", a relation word, "named"):
@@ -2536,7 +2552,8 @@ static bool is_name_at(const fmt *f, size_t w)
      * one follows "doctor" (redaction reads it so: "seen by nurse jones") */
     return ((fl & LEX_SURNAME) &&
             (title_at(f, w - 1) >= 0 || format_word_is(&f->v, w - 1, "nurse"))) ||
-           ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first);
+           ((fl & (LEX_SURNAME | LEX_NAME_AMBIG)) && after_first &&
+            !in_list(word, instrument_nouns));
 }
 
 /* "march" and "may" are also a verb: either is the month after a word
@@ -2574,13 +2591,24 @@ static void capitalise(char *s)
         *s = (char)(*s - 'a' + 'A');
 }
 
-/* A name's capitals: its first letter, and the one after an apostrophe
- * that follows it ("o'brien", "d'angelo": "O'Brien", "D'Angelo"). */
+/* The letter after a name's "Mc" ("mcmurray", "mcdonald": "McMurray",
+ * "McDonald"), in a word of five letters or more (not "mcg"). s already
+ * has its first capital. */
+static void capitalise_mc(char *s)
+{
+    if (s[0] == 'M' && s[1] == 'c' && s[2] >= 'a' && s[2] <= 'z' && strlen(s) >= 5)
+        capitalise(s + 2);
+}
+
+/* A name's capitals: its first letter, the one after an apostrophe
+ * that follows it ("o'brien", "d'angelo": "O'Brien", "D'Angelo") and
+ * the one after "Mc". */
 static void capitalise_name(char *s)
 {
     capitalise(s);
     if (s[0] && s[1] == '\'' && s[2] && s[3])
         capitalise(s + 2);
+    capitalise_mc(s);
 }
 
 /* Item t's text becomes s (the store may move: item texts are offsets). */
@@ -2595,6 +2623,62 @@ static int replace_text(fmt *f, item *t, const char *s)
 
 static long list_number(const fmt *f, const item *t);
 
+/* True for an item that ends a sentence for the capitals: a break or a
+ * said or added '.', '?', '!' or ':'. */
+static bool sentence_mark(const fmt *f, const item *t)
+{
+    return t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", item_text(f, t)[0]));
+}
+
+/* The first word of the sentence after mark t. */
+static size_t sentence_after(const item *t)
+{
+    return t->kind == ITEM_BREAK ? t->first_word : t->first_word + (t->n_words ? t->n_words : 1);
+}
+
+/* The word after the last of the sentence whose items start at item i:
+ * where the next mark's sentence starts, or the words' end. Cost: a walk
+ * over that sentence's items. */
+static size_t sentence_end(const fmt *f, size_t i)
+{
+    for (; i < f->n_it; i++)
+        if (sentence_mark(f, &f->it[i]))
+            return sentence_after(&f->it[i]);
+    return f->v.n;
+}
+
+/* True when item i is a street's suffix said after a street's name
+ * written with capitals, and that name after a word that says where
+ * ("lives on franklin drive": `Franklin Drive`, as `12 Franklin Drive`
+ * with its house number; it was `Franklin drive`). A name left lower case
+ * ("spruce boulevard") keeps its suffix so; "asked john to drive" has no
+ * such word before the name. Reads the items before i only, whose
+ * capitals are decided. */
+static bool street_suffix_after_name(const fmt *f, size_t i)
+{
+    static const char *const where[] = {"on", "at", "to", "from", "near", "off", "onto", NULL};
+    const item *t = &f->it[i];
+    if (t->n_words != 1 || !format_street_suffix(item_text(f, t)))
+        return false;
+    size_t j = i, names = 0;
+    while (j > 0 && names < 3) {
+        const item *p = &f->it[j - 1];
+        const char *ps = item_text(f, p);
+        if (p->kind != ITEM_WORD || p->n_words != 1 || p->first_word < f->v.floor)
+            return false;
+        if (!(ps[0] >= 'A' && ps[0] <= 'Z'))
+            return names > 0 && in_list(ps, where);
+        /* a name's or an eponym's capital, not a weekday's ("on monday
+         * drive") */
+        const char *said = format_word(&f->v, p->first_word);
+        if (!is_name_at(f, p->first_word) && !capital_name(said))
+            return false;
+        names++;
+        j--;
+    }
+    return false;
+}
+
 /* Sentence starts, "I", names, days, months and eponyms; a title before
  * a name is written as one ("doctor smith", "dr smith" -> "Dr. Smith").
  * Reads one sentence at a time: the view's floor moves to each sentence's
@@ -2604,17 +2688,18 @@ static int capitals(fmt *f)
 {
     bool start = true;
     f->v.floor = 0;
+    size_t end = sentence_end(f, 0);
     for (size_t i = 0; i < f->n_it; i++) {
         item *t = &f->it[i];
-        char *s = item_text(f, t);
-        if (t->kind == ITEM_BREAK || (t->kind == ITEM_ATTACH && strchr(".?!:", s[0]))) {
-            size_t at = t->kind == ITEM_BREAK ? t->first_word
-                                              : t->first_word + (t->n_words ? t->n_words : 1);
+        if (sentence_mark(f, t)) {
+            size_t at = sentence_after(t);
             if (at > f->v.floor)
                 f->v.floor = at;
+            end = sentence_end(f, i + 1);
             start = true;
             continue;
         }
+        char *s = item_text(f, t);
         if (t->kind != ITEM_WORD)
             continue;
         if (list_number(f, t)) {
@@ -2637,8 +2722,12 @@ static int capitals(fmt *f)
             capitalise_name(s);
         else if ((start && !first_word_has_capital(s)) ||
                  (raw && (in_list(s, always_capital) || capital_name(s) || in_list(s, peoples) ||
-                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word))))
+                          street_suffix_after_name(f, i) ||
+                          month_word_at(f, t->first_word) || place_word_at(f, t->first_word, end)))) {
             capitalise(s);
+            if (raw)
+                capitalise_mc(s);
+        }
         int title = raw ? title_at(f, t->first_word) : -1;
         if (title >= 0 && i + 1 < f->n_it) {
             item *nx = &f->it[i + 1];

@@ -145,9 +145,30 @@ bool format_counted_abbreviation_at(const format_view *v, size_t i);
 bool format_title_word(const format_view *v, size_t i);
 
 /* True for a drug's name said as the one word w ("glipizide", "morphine",
- * "dilaudid", "nitro"; format_drugs.c says where the list comes from): a
+ * "dilaudid", "nitro"; format_drugs.c says where the lists come from): a
  * number said right after it, right before it, or before "of" and it is
- * a dose or a count of it. Cost: a binary search of about 660 names. */
+ * a dose or a count of it. Cost: binary searches of about 670 names. */
 bool format_drug_word(const char *w);
+
+/* True for a street's suffix ("street", "drive", "boulevard", ...; the
+ * words an address ends its name with, format_numbers.c). */
+bool format_street_suffix(const char *w);
+
+/* A brand name of format_drugs.c's one list: drug is false for the
+ * suture materials and devices, brands that take no dose. */
+typedef struct {
+    const char *name;
+    bool drug;
+} format_brand;
+
+/* True for a brand name said as the one word w ("lasix", "vicryl"),
+ * written with its capital. Cost: a binary search of about 130 names. */
+bool format_brand_name(const char *w);
+
+/* Entry i of the generic drug names, or of the brands, in their sorted
+ * order; NULL past the end. For tests that the lists stay sorted and
+ * whole. */
+const char *format_generic_drug_at(size_t i);
+const format_brand *format_brand_at(size_t i);
 
 #endif

@@ -2846,19 +2846,26 @@ static const char *const other_stage_words[] = {
     "sleep",   "labor",   "copd",     "gold",    "heart",    "liver",  "fibrosis", "decubitus",
     "tanner",  "hypertension", "and", "with",    "or",       NULL};
 
+/* The cancer staging systems, by their (last) word: a stage said before
+ * or after one of them is a cancer's ("ann arbor stage three b", "stage
+ * two a by ann arbor staging"). */
+static const char *const cancer_stage_systems[] = {"arbor", "figo", "ajcc", "lugano", "rai",
+                                                   NULL};
+
 /* Where a stage's kind is decided in the CANCER_REACH words after it. */
 #define CANCER_REACH 5
 
-/* 1 when a cancer word comes in the CANCER_REACH words from j before any
- * word of another scale's stage, 0 when none does (or one of those comes
- * first), -1 when the words run out first (a stream waits). */
+/* 1 when a cancer word or a cancer staging system comes in the
+ * CANCER_REACH words from j before any word of another scale's stage, 0
+ * when none does (or one of those comes first), -1 when the words run
+ * out first (a stream waits). */
 static int cancer_follows(const format_view *v, size_t j)
 {
     for (size_t d = 0; d < CANCER_REACH; d++) {
         if (j + d >= v->n)
             return -1;
         const char *w = format_word(v, j + d);
-        if (index_in(w, cancer_words) >= 0)
+        if (index_in(w, cancer_words) >= 0 || index_in(w, cancer_stage_systems) >= 0)
             return 1;
         if (index_in(w, other_stage_words) >= 0)
             return 0;
@@ -2873,7 +2880,6 @@ static int cancer_follows(const format_view *v, size_t j)
  * 't' a fetal heart rate tracing's category; 0 none. */
 static int roman_scale_before(const format_view *v, size_t i)
 {
-    static const char *const systems[] = {"arbor", "figo", "ajcc", "lugano", "rai", NULL};
     if (i < 1)
         return 0;
     const char *w1 = format_word(v, i - 1), *w2 = i >= 2 ? format_word(v, i - 2) : "";
@@ -2881,7 +2887,7 @@ static int roman_scale_before(const format_view *v, size_t i)
         return 'k';
     if (!strcmp(w1, "fontaine") || (!strcmp(w1, "stage") && !strcmp(w2, "fontaine")))
         return 'f';
-    if (!strcmp(w1, "stage") && index_in(w2, systems) >= 0)
+    if (!strcmp(w1, "stage") && index_in(w2, cancer_stage_systems) >= 0)
         return 'c';
     /* a fetal heart rate tracing's category, as ACOG writes it ("tracing
      * is category one", "a category two tracing": "Category I") */
@@ -4578,6 +4584,11 @@ static long numeric_date_at(const format_view *v, size_t i, sbuf *out)
  * before one make an address). */
 static const char *const street_suffixes[] = {"street",    "avenue",  "road",    "drive", "lane",
                                               "boulevard", "parkway", "terrace", "court", NULL};
+
+bool format_street_suffix(const char *w)
+{
+    return index_in(w, street_suffixes) >= 0;
+}
 
 /* The words before a house number. */
 static const char *const address_cues[] = {"at", "on", "to", "from", "near", NULL};

@@ -522,7 +522,10 @@ static size_t clinical_listed_at(const redact_ctx *c, size_t i)
         {"segment", "barrett's", NULL, NULL},     {"segment", "barretts", NULL, NULL},
         {"li", "rads", NULL, NULL},               {"ti", "rads", NULL, NULL},
         {"pi", "rads", NULL, NULL},               {"bi", "rads", NULL, NULL},
-        {"o", "rads", NULL, NULL},                {"lung", "rads", NULL, NULL}};
+        {"o", "rads", NULL, NULL},                {"lung", "rads", NULL, NULL},
+        /* monitored anesthesia care ("under mac anesthesia" was `[NAME]
+         * anesthesia`) */
+        {"mac", "anesthesia", NULL, NULL},        {"mac", "sedation", NULL, NULL}};
     /* the first letters compared first: most words match no row's */
     const char first = tok(c, i)[0];
     for (size_t e = 0; e < sizeof(names) / sizeof(names[0]); e++) {

@@ -1324,7 +1324,9 @@ static void test_clinical_words_not_names(void **state)
         "propionibacterium", "proteus", "providencia", "pseudomonas", "rickettsia",
         "salmonella", "serratia", "shigella", "staphylococcus", "stenotrophomonas",
         "streptococcus", "strongyloides", "toxoplasma", "treponema", "trichomonas",
-        "trichophyton", "ureaplasma", "vibrio", "yersinia"};
+        "trichophyton", "ureaplasma", "vibrio", "yersinia",
+        /* a channelopathy by its authors */
+        "brugada"};
     int bad = 0, words = 0;
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[128];
@@ -5093,6 +5095,9 @@ static void test_scales_roman_letters(void **state)
         {"stage two b breast cancer", "Stage IIB breast cancer."},
         {"stage three a melanoma", "Stage IIIA melanoma."},
         {"stage four colon cancer with liver mets", "Stage IV colon cancer with liver mets."},
+        /* the staging system named after the stage (was `Stage 2 a`) */
+        {"she is stage two a by ann arbor staging", "She is stage IIA by Ann Arbor staging."},
+        {"stage three b per figo", "Stage IIIB per FIGO."},
         /* other stages stay Arabic */
         {"stage two pressure injury", "Stage 2 pressure injury."},
         {"stage three chronic kidney disease", "Stage 3 chronic kidney disease."},
@@ -5128,6 +5133,7 @@ static void test_scales_roman_letters(void **state)
         "killip class two",
         "child pugh class b",
         "stage four colon cancer with liver mets",
+        "she is stage two a by ann arbor staging",
         "barrett's segment prague c two m four with no nodules",
         "boston bowel prep score three three two",
     };
@@ -5289,11 +5295,15 @@ static void test_places_and_peoples(void **state)
         {"flew back from salt lake city and boston", "Flew back from Salt Lake City and Boston."},
         {"her moca was twenty six", "Her MoCA was 26."},
         {"a mobile phone", "A mobile phone."},
+        /* a place ends with its sentence, whole as streamed */
+        {"flew back from salt lake | city and boston", "Flew back from salt lake. City and Boston."},
     };
     CHECK(cases);
     static const char *const spoken[] = {
         "kansas city cardiomyopathy questionnaire",
         "flew back from new orleans and boston",
+        "flew back from salt lake city and boston",
+        "she was born in the united arab emirates",
         "going to peru for three weeks",
         "recent travel to sri lanka and the dominican republic",
         "moved here from new mexico last year",
@@ -5342,6 +5352,75 @@ static void test_clinical_first_names(void **state)
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* Clinical names whose words the name lists hold are no names: the noun
+ * that ends a scale's name after a first name ("the geneva score" was
+ * `Geneva Score`), an allergen and an herb ("timothy grass" was `Timothy
+ * Grass`, "dong quai" `Dong quai`), monitored anesthesia care ("mac
+ * anesthesia" was `Mac anesthesia`); a virus, a penicillin's letter, a
+ * test and a warmer keep their makers' capitals. A title still makes
+ * such a word a name ("doctor score"; after a first name it is read as
+ * the scale's noun). */
+static void test_clinical_names_not_names(void **state)
+{
+    static const char *const cases[][2] = {
+        {"we used the geneva score which was low", "We used the Geneva score which was low."},
+        {"procedure done under mac anesthesia with a mac three blade",
+         "Procedure done under MAC anesthesia with a Mac 3 blade."},
+        {"allergic to timothy grass and timothy hay", "Allergic to timothy grass and timothy hay."},
+        {"timothy grass twelve millimeters", "Timothy grass 12 mm."},
+        {"she takes kava and dong quai", "She takes kava and dong quai."},
+        {"spoke with timothy today", "Spoke with Timothy today."},
+        {"the culture grew sars cov two", "The culture grew SARS-CoV-2."},
+        {"given penicillin g benzathine then penicillin v potassium",
+         "Given penicillin G benzathine then penicillin V potassium."},
+        {"the montreal cognitive assessment score is twenty six",
+         "The Montreal Cognitive Assessment score is 26."},
+        {"warmed with a bair hugger", "Warmed with a Bair Hugger."},
+        {"seen by doctor score", "Seen by Dr. Score."},
+        /* eponyms: English words only with their noun, "Mc" names */
+        {"the wells score was two and the bishop score eight",
+         "The Wells score was 2 and the Bishop score 8."},
+        {"the water wells were dry", "The water wells were dry."},
+        {"he has brugada syndrome and a cobb angle of thirty degrees",
+         "He has Brugada syndrome and a Cobb angle of 30 degrees."},
+        {"a positive mcmurray test per doctor mcdonald",
+         "A positive McMurray test per Dr. McDonald."},
+        {"fentanyl fifty mcg", "Fentanyl 50 mcg."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "we used the geneva score which was low",
+        "procedure done under mac anesthesia today",
+        "allergic to timothy grass and timothy hay",
+        "the culture grew sars cov two",
+        "given penicillin g benzathine",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
+/* A street's suffix after a street's name written with capitals, after
+ * a word that says where, gets its capital as with a house number
+ * (`Franklin Drive`; it was `Franklin drive` while "twelve franklin
+ * drive" was `12 Franklin Drive`). A name left lower case, a weekday and
+ * "to drive" after a name keep the suffix as said. */
+static void test_street_suffix_capital(void **state)
+{
+    static const char *const cases[][2] = {
+        {"patient lives on franklin drive", "Patient lives on Franklin Drive."},
+        {"lives at twelve franklin drive", "Lives at 12 Franklin Drive."},
+        {"we went to john street after", "We went to John Street after."},
+        {"she lives on spruce boulevard", "She lives on spruce boulevard."},
+        {"she asked john to drive her home", "She asked John to drive her home."},
+        {"we left on monday drive safely", "We left on Monday drive safely."},
+    };
+    CHECK(cases);
+    static const char *const spoken[] = {
+        "patient lives on franklin drive near the clinic",
+        "she asked john to drive her home",
+    };
+    assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
+}
+
 /* A run of spelled letters splits at known abbreviations: a route before
  * a frequency, a virus's letter or name before its DNA, and an "a" after
  * a known abbreviation before a value is the article ("i v b i d" was
@@ -5355,6 +5434,13 @@ static void test_spelled_run_splits(void **state)
         {"hepatitis c r n a was undetectable", "Hepatitis C RNA was undetectable."},
         {"e b v d n a pending", "EBV DNA pending."},
         {"the l a d a three", "The LAD a 3."},
+        {"history of t a v r c h f and d m", "History of TAVR CHF and DM."},
+        {"history of p c o s h t n and e s r d", "History of PCOS HTN and ESRD."},
+        {"get a t e e e e g and b m p", "Get a TEE EEG and BMP."},
+        {"history of r a c o p d", "History of RA COPD."},
+        {"history of h t n and b p h", "History of HTN and BPH."},
+        {"history of o s a b p h", "History of OSA BPH."},
+        {"b p one twenty over eighty", "BP 120/80."},
         {"vancomycin i v p b", "Vancomycin IVPB."},
         {"i v i g was given", "IVIG was given."},
         {"c t a chest", "CTA chest."},
@@ -5365,6 +5451,7 @@ static void test_spelled_run_splits(void **state)
         "heparin five thousand units i v b i d",
         "her hepatitis b d n a was negative",
         "the l a d a three",
+        "history of t a v r c h f and d m",
     };
     assert_cut_streams(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
@@ -5671,12 +5758,36 @@ static void test_blind25_volume_pair(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
-/* The formatter's drug list (src/text/format_drugs.c, kept by hand and
- * looked up by binary search) holds every one-word name of
- * data/medical/drugs.txt: a drug added there and not here, or the list
- * put out of order, fails here. */
+/* The formatter's drug and brand lists (src/text/format_drugs.c, kept by
+ * hand and looked up by binary search) are each sorted, a name stands in
+ * one of them only, and the generic names hold every one-word name of
+ * data/medical/drugs.txt: a drug added there and not here, or a list put
+ * out of order, fails here. A brand is a drug's name unless it is a
+ * suture material (the one list drives both capitals and doses). */
 static void test_drug_words_follow_drugs_txt(void **state)
 {
+    const char *prev = "", *g;
+    size_t n_generic = 0, n_brand = 0;
+    for (; (g = format_generic_drug_at(n_generic)); n_generic++) {
+        if (strcmp(prev, g) >= 0)
+            fprintf(stderr, "generic drugs out of order: %s, %s\n", prev, g);
+        assert_true(strcmp(prev, g) < 0);
+        assert_true(format_drug_word(g));
+        assert_false(format_brand_name(g));
+        prev = g;
+    }
+    const format_brand *b;
+    prev = "";
+    for (; (b = format_brand_at(n_brand)); n_brand++) {
+        if (strcmp(prev, b->name) >= 0)
+            fprintf(stderr, "brands out of order: %s, %s\n", prev, b->name);
+        assert_true(strcmp(prev, b->name) < 0);
+        assert_true(format_brand_name(b->name));
+        assert_int_equal(format_drug_word(b->name), b->drug);
+        prev = b->name;
+    }
+    assert_true(n_generic > 500 && n_brand > 100);
+
     FILE *in = fopen("data/medical/drugs.txt", "r");
     assert_non_null(in);
     char line[1024];
@@ -5700,6 +5811,16 @@ static void test_drug_words_follow_drugs_txt(void **state)
     assert_false(format_drug_word("metoprolol tartrate"));
     assert_false(format_drug_word("follow"));
     assert_false(format_drug_word(""));
+    assert_false(format_drug_word("vicryl"));
+    assert_true(format_brand_name("vicryl"));
+    assert_true(format_drug_word("lasix") && format_brand_name("lasix"));
+
+    /* one entry serves both uses: a brand's capital and its dose */
+    static const char *const cases[][2] = {
+        {"closed with three oh vicryl", "Closed with 3-0 Vicryl."},
+        {"tylenol five hundred twice", "Tylenol 500 twice."},
+    };
+    CHECK(cases);
 }
 
 /* "no sorry" between a value and a value said again corrects it as "no
@@ -6781,6 +6902,8 @@ int main(void)
         cmocka_unit_test(test_blind25_value_to),
         cmocka_unit_test(test_blind25_volume_pair),
         cmocka_unit_test(test_drug_words_follow_drugs_txt),
+        cmocka_unit_test(test_clinical_names_not_names),
+        cmocka_unit_test(test_street_suffix_capital),
         cmocka_unit_test(test_no_sorry),
         cmocka_unit_test(test_scale_total_severity),
         cmocka_unit_test(test_neighbour_range_time),

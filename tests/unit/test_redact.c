@@ -272,9 +272,12 @@ static void test_clinical_abbreviations_not_names(void **state)
         "sinus brady at fifty two",
         "ekg shows sinus brady with first degree block",
         "tachy brady syndrome",
+        "procedure done under mac anesthesia",
+        "converted from mac sedation to general",
         NULL,
     };
     expect_kept(keep);
+    expect("mac called about the bill", "[NAME] called about the bill");
     expect("doctor tia saw her", "doctor [NAME] saw her");
     expect("seen by doctor brady today", "seen by doctor [NAME] today");
     expect("brady martinez called", "[NAME] called");
