@@ -4012,6 +4012,26 @@ static void test_sentence_ends_every_path(void **state)
 /* Each spoken line (no pauses) streamed with one pause before each of its
  * words in turn releases the whole transcript's text: a rule that reads
  * words ahead holds the stream until they are said. */
+/* Two decimals in a row: the digit said just before the second "point"
+ * is the second value's whole part (no bare decimal is made of it). */
+static void test_decimal_whole_before_point(void **state)
+{
+    static const char *const cases[][2] = {
+        {"hemoglobin dropped from thirteen point one two nine point four",
+         "Hemoglobin dropped from 13.12 9.4."},
+        {"a goal of point three two point seven", "A goal of 0.3 2.7."},
+        {"creatinine one point two two point five", "Creatinine 1.2 2.5."},
+        {"hemoglobin from thirteen point one to nine point four", "Hemoglobin from 13.1 to 9.4."},
+        {"magnesium one point eight five", "Magnesium 1.85."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "hemoglobin dropped from thirteen point one two nine point four today",
+        "a goal of point three two point seven today",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 static void assert_cut_streams(const char *const *spoken, size_t n)
 {
     int bad = 0, pieces;
@@ -6380,6 +6400,7 @@ int main(void)
         cmocka_unit_test(test_blind26_pairs_thousand),
         cmocka_unit_test(test_blind26_length_noun_unsaid),
         cmocka_unit_test(test_blind26_fundus_height),
+        cmocka_unit_test(test_decimal_whole_before_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
