@@ -4013,7 +4013,8 @@ static void test_sentence_ends_every_path(void **state)
  * words in turn releases the whole transcript's text: a rule that reads
  * words ahead holds the stream until they are said. */
 /* Two decimals in a row: the digit said just before the second "point"
- * is the second value's whole part (no bare decimal is made of it). */
+ * is the second value's whole part (no bare decimal is made of it); "o
+ * two" before a saturation after a decimal is oxygen's. */
 static void test_decimal_whole_before_point(void **state)
 {
     static const char *const cases[][2] = {
@@ -4023,11 +4024,17 @@ static void test_decimal_whole_before_point(void **state)
         {"creatinine one point two two point five", "Creatinine 1.2 2.5."},
         {"hemoglobin from thirteen point one to nine point four", "Hemoglobin from 13.1 to 9.4."},
         {"magnesium one point eight five", "Magnesium 1.85."},
+        {"she is febrile to one oh one point three o two sat eighty nine percent",
+         "She is febrile to 101.3 O2 sat 89%."},
+        {"temp ninety nine point one oh two sat ninety two percent",
+         "Temp 99.1 O2 sat 92%."},
+        {"temp ninety nine point one o two ninety two percent", "Temp 99.102 92%."},
     };
     CHECK(cases);
     static const char *const cut[] = {
         "hemoglobin dropped from thirteen point one two nine point four today",
         "a goal of point three two point seven today",
+        "temp one oh one point three o two sat eighty nine percent",
     };
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
