@@ -26,6 +26,8 @@ build/medical-corpus.txt). The spoken words are formatted
   them (at, by, around, until, from, since, before, after, o'clock, a m,
   p m, time, ...) is flagged "clock": a value said in pairs written as a
   time (`1:42` for "one forty two").
+* "o two" or "oh two" said before "sat" with no O2 written is flagged
+  "o2": oxygen's words read as a number's digits (`97.302 sat`).
 * a number other than 1 before a singular count noun ("time", "tablet",
   "capsule", "puff", "drop", "dose", ...) is flagged "singular": a "one"
   said before the noun glued into the number before it (`501 time daily`
@@ -91,6 +93,14 @@ TIME_CUE = {
     "scheduled", "arrived", "arrival", "seen", "timed", "called", "given",
     "woke", "wakes", "bed", "bedtime", "sunrise", "onset", "last",
 }
+VALUE_WORDS = [
+    "glucose", "sugar", "sugars", "pressure", "level", "levels", "rate", "sat", "sats",
+    "saturation", "weight", "count", "hemoglobin", "potassium", "sodium", "creatinine",
+    "platelets", "temp", "temperature", "pulse", "a1c", "came back", "running", "reading",
+    "readings", "sitting", "value",
+]
+STRONG_TIME = {"o'clock", "oclock", "am", "pm", "morning", "evening", "night", "tonight",
+               "noon", "midnight", "clock", "time", "appointment", "scheduled"}
 COUNT_NOUN = {
     "time", "tablet", "capsule", "pill", "puff", "drop", "dose", "patch",
     "injection", "spray", "vial", "ampule", "suppository", "lozenge",
@@ -413,6 +423,13 @@ def check(spoken, out):
             ok |= vals
     flags = []
     t, nums = out_numbers(out)
+    # a trailing zero dropped, as a dose is written: "ten point zero" 10
+    for m in re.finditer(r"(\S+(?: \S+)?) point (zero|oh|o)\b(?! (zero|oh|one|two|three|four|five|six|seven|eight|nine))", low):
+        for k in (2, 1):
+            c = cardinal(m.group(1).split()[-k:])
+            if c is not None:
+                ok.add(str(c))
+                break
     for v, s, e in nums:
         cand = {v, v.lstrip("0") or "0"}
         if re.search(r"\bm r n for\b", low) and v.startswith("4"):
@@ -447,6 +464,20 @@ def check(spoken, out):
             continue
         if re.search(r"\b(o'clock|a\.?m\.?|p\.?m\.?|AM|PM)\b", t[m.end():m.end() + 8]):
             continue
+        # a clock run on into more digits said with it: a phone's or a
+        # value's digits cut as a time ("2:07 555-0121")
+        if re.match(r" \d", t[m.end():m.end() + 2]) and not re.search(
+                r"\b(and|to|or|through|until|till|then|from)\b", " ".join(words)):
+            flags.append(("clock", m.group(0)))
+            continue
+        # a clock after "at" with a value's word before it and no other
+        # time word: "glucose came back at one forty two" is 142, not 1:42
+        before = t[max(0, m.start() - 60):m.start()].lower()
+        # (the value's own number said before "at": "glucose was 212 at 12:30")
+        if re.search(r"\bat $", before) and not re.search(r"\d[^a-z]* at $", before) and re.search(r"\b(%s)\b" % "|".join(VALUE_WORDS), before) \
+                and not STRONG_TIME & set(words):
+            flags.append(("clock", m.group(0)))
+            continue
         # the spoken words before the clock's hour
         hour_words = [w for w, v in list(UNITS.items()) + list(TEENS.items()) if str(v) == str(int(h))]
         cue = False
@@ -457,6 +488,10 @@ def check(spoken, out):
                     cue = True
         if not cue:
             flags.append(("clock", m.group(0)))
+    # oxygen's "o two" before a saturation read as a number's digits
+    if re.search(r"\b(o|oh) two (sat|sats|saturation|saturations)\b", low) and \
+            not re.search(r"O2|SpO2|SaO2", t):
+        flags.append(("o2", "O2"))
     # a number other than one before a singular count noun
     for m in re.finditer(r"(?<![\w.:/-])(\d+(?:\.\d+)?) (%s)\b" % "|".join(COUNT_NOUN), t):
         if m.group(1) not in ("1", "1.0") and not re.match(r"\d+(\.\d+)? time (to|in|of)\b", t[m.start():]):
@@ -493,15 +528,19 @@ def main():
     total = 0
     for path in args[1:]:
         lines = spoken_lines(path, corpus, pairs)
-        with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as tf:
-            for _, s in lines:
-                tf.write("%s\t%s\n" % (s, s))
-            name = tf.name
-        try:
-            res = subprocess.run([bench, "text", name, "1"], capture_output=True,
-                                 text=True, check=True).stdout.split("\n")
-        finally:
-            os.unlink(name)
+        res = []
+        # format_bench reads a bounded number of lines: 4000 at a time
+        for c in range(0, len(lines), 4000):
+            with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as tf:
+                for _, s in lines[c:c + 4000]:
+                    tf.write("%s\t%s\n" % (s, s))
+                name = tf.name
+            try:
+                out = subprocess.run([bench, "text", name, "1"], capture_output=True,
+                                     text=True, check=True).stdout.split("\n")
+            finally:
+                os.unlink(name)
+            res.extend(out[:len(lines[c:c + 4000])])
         flagged = 0
         for (n, s), o in zip(lines, res):
             fl = check(s, o)
