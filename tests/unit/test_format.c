@@ -4026,8 +4026,7 @@ static void test_decimal_whole_before_point(void **state)
         {"magnesium one point eight five", "Magnesium 1.85."},
         {"she is febrile to one oh one point three o two sat eighty nine percent",
          "She is febrile to 101.3 O2 sat 89%."},
-        {"temp ninety nine point one oh two sat ninety two percent",
-         "Temp 99.1 O2 sat 92%."},
+        {"temp ninety nine point one oh two sat ninety two percent", "Temp 99.1 O2 sat 92%."},
         {"temp ninety nine point one o two ninety two percent", "Temp 99.102 92%."},
     };
     CHECK(cases);
