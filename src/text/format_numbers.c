@@ -579,6 +579,26 @@ static size_t decimals(const format_view *v, size_t i, char *out, size_t cap, bo
         k--;
         n--;
     }
+    /* "o two" or "oh two" before a saturation is oxygen's, not two
+     * decimals: "temp one oh one point three o two sat" is 101.3 and O2
+     * sat (it was "101-.302 sat", "ninety nine point one oh two sat"
+     * 99.102) */
+    static const char *const sats[] = {"sat", "sats", "saturation", "saturations", NULL};
+    if (k >= 4 && index_in(format_word(v, i + k), sats) >= 0 &&
+        format_word_is(v, i + k - 1, "two") &&
+        (format_word_is(v, i + k - 2, "o") || format_word_is(v, i + k - 2, "oh"))) {
+        k -= 2;
+        n -= 2;
+    }
+    /* the last digit before another "point" and its digits is that
+     * decimal's whole part, not this one's: "point three two point seven"
+     * is 0.3 and 2.7, "thirteen point one two nine point four" 13.12 and
+     * 9.4 (two values in a row; it was 0.32 0.7, 13.129 0.4, the second
+     * value's whole part moved into the first) */
+    if (k >= 3 && format_word_is(v, i + k, "point") && digit_at(v, i + k + 1) >= 0) {
+        k--;
+        n--;
+    }
     /* a temperature's one decimal before a value said as a pair from one
      * hundred: "ninety eight point two one twelve" is 98.2 and 112, "ninety
      * nine point one one oh four" 99.1 and 104 (vitals said in a row; it was

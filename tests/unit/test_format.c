@@ -6745,6 +6745,32 @@ static void test_blind26_second_apgar(void **state)
     assert_cut_streams(spoken, 1);
 }
 
+/* Two decimals in a row: the digit said just before the second "point"
+ * is the second value's whole part (no bare decimal is made of it); "o
+ * two" before a saturation after a decimal is oxygen's. */
+static void test_decimal_whole_before_point(void **state)
+{
+    static const char *const cases[][2] = {
+        {"hemoglobin dropped from thirteen point one two nine point four",
+         "Hemoglobin dropped from 13.12 9.4."},
+        {"a goal of point three two point seven", "A goal of 0.3 2.7."},
+        {"creatinine one point two two point five", "Creatinine 1.2 2.5."},
+        {"hemoglobin from thirteen point one to nine point four", "Hemoglobin from 13.1 to 9.4."},
+        {"magnesium one point eight five", "Magnesium 1.85."},
+        {"she is febrile to one oh one point three o two sat eighty nine percent",
+         "She is febrile to 101.3 O2 sat 89%."},
+        {"temp ninety nine point one oh two sat ninety two percent", "Temp 99.1 O2 sat 92%."},
+        {"temp ninety nine point one o two ninety two percent", "Temp 99.102 92%."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {
+        "hemoglobin dropped from thirteen point one two nine point four today",
+        "a goal of point three two point seven today",
+        "temp one oh one point three o two sat eighty nine percent",
+    };
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -6954,6 +6980,7 @@ int main(void)
         cmocka_unit_test(test_blind26_compounds),
         cmocka_unit_test(test_blind26_zero_among_counts),
         cmocka_unit_test(test_blind26_second_apgar),
+        cmocka_unit_test(test_decimal_whole_before_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

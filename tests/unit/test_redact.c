@@ -1047,6 +1047,15 @@ static void test_addresses(void **state)
     expect("she was seventy two and rode a bike", "she was seventy two and rode a bike");
     /* a state alone stays: Safe Harbor allows it */
     expect("she moved to texas", "she moved to texas");
+    /* a house number said with "hundred" (session 60: its "three
+     * hundred" was left, written 300) */
+    expect("she now lives at three hundred sixty three madison street",
+           "she now lives at [ADDRESS]");
+    expect("discharged home to three hundred twenty two bridge lane with his wife",
+           "discharged home to [ADDRESS] with his wife");
+    expect("walked three hundred feet down the hall", "walked three hundred feet down the hall");
+    expect("glucose was at one hundred twenty dr patel notified",
+           "glucose was at one hundred twenty dr [NAME] notified");
 }
 
 static void test_email_url(void **state)
