@@ -2639,6 +2639,15 @@ static bool angle_class_open(const format_view *v, size_t i);
 static bool cervix_exam_open(const format_view *v, size_t i);
 static bool fundus_height_open(const format_view *v, size_t i);
 
+/* "number one p | d s", "number one p d | s": a suture's size by number
+ * (suture_at) whose material "p d s" is not yet all said. */
+static bool suture_number_open(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "number") && unit_at(v, i + 1) >= 0 &&
+           format_word_is(v, i + 2, "p") &&
+           (i + 3 == v->n || (i + 4 == v->n && format_word_is(v, i + 3, "d")));
+}
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
@@ -2646,7 +2655,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
         hour_of_day_open(v, i) || homophone_decimals_open(v, i) || homophone_grade_open(v, i) ||
         or_pair_open(v, i) || point_heard_open(v, i) || scale_grade_open(v, i) ||
         angle_class_open(v, i) || cervix_exam_open(v, i) || fundus_height_open(v, i) ||
-        in_one_open(v, i))
+        in_one_open(v, i) || suture_number_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -3842,21 +3851,31 @@ static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)s.k;
 }
 
-/* The words of a suture's size said at i: "four oh nylon" (2, the digit
- * and "oh" or "zero" before a suture material or "suture(s)"), "zero
- * vicryl" (1), or 0 ("room two oh four" stays a digit string). */
-static size_t suture_size_words(const format_view *v, size_t i)
+/* A suture's material at m: a name, "p d s", or "suture(s)". */
+static bool suture_material_at(const format_view *v, size_t m)
 {
     static const char *const sutures[] = {
-        "vicryl", "monocryl", "nylon",         "prolene", "silk",   "chromic", "ethilon", "pds",
-        "maxon",  "ethibond", "polypropylene", "gut",     "suture", "sutures", NULL};
-    /* "zero p d s", "zero vicryl": size 0, said as one word */
-    bool zero = format_word_is(v, i, "zero");
+        "vicryl",    "monocryl", "nylon",         "prolene", "silk",   "chromic",
+        "ethilon",   "pds",      "maxon",         "ethibond", "polypropylene",
+        "stratafix", "gut",      "suture",        "sutures", NULL};
+    return index_in(format_word(v, m), sutures) >= 0 ||
+           (format_word_is(v, m, "p") && format_word_is(v, m + 1, "d") &&
+            format_word_is(v, m + 2, "s"));
+}
+
+/* The words of a suture's size said at i: "four oh nylon" (2, the digit
+ * and "oh" or "zero" before a suture material or "suture(s)"), "zero
+ * vicryl" or "oh vicryl" (1), or 0 ("room two oh four" stays a digit
+ * string). */
+static size_t suture_size_words(const format_view *v, size_t i)
+{
+    /* "zero p d s", "zero vicryl", "a single oh vicryl": size 0, said as
+     * one word; "oh" alone only where no digit said before it could make
+     * it a digit string's ("four oh vicryl" is read at the four) */
+    bool zero = format_word_is(v, i, "zero") ||
+                (format_word_is(v, i, "oh") && (i == 0 || digit_at(v, i - 1) < 0));
     size_t m = zero ? i + 1 : i + 2;
-    bool material = index_in(format_word(v, m), sutures) >= 0 ||
-                    (format_word_is(v, m, "p") && format_word_is(v, m + 1, "d") &&
-                     format_word_is(v, m + 2, "s"));
-    if (!material)
+    if (!suture_material_at(v, m))
         return 0;
     /* a size said as "zero" alone only before a material: "zero gut
      * motility", "zero sutures were needed" are counts */
@@ -3882,6 +3901,14 @@ static long suture_at(const format_view *v, size_t i, sbuf *out)
 {
     size_t k = suture_size_words(v, i);
     int rc;
+    /* "number one p d s", "number two nylon": a suture's size by number,
+     * written "#1" */
+    if (format_word_is(v, i, "number") && unit_at(v, i + 1) >= 0 &&
+        suture_material_at(v, i + 2) && !format_word_is(v, i + 2, "sutures") &&
+        !format_word_is(v, i + 2, "gut")) {
+        rc = sbuf_printf(out, "#%d", unit_at(v, i + 1));
+        return rc < 0 ? rc : 2;
+    }
     if (k == 1) {
         rc = sbuf_append_str(out, "0");
     } else if (k == 2) {

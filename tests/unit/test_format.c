@@ -2838,6 +2838,25 @@ static void test_suture_or(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A suture of size 0 said "oh" alone before its material, and a size by
+ * number ("number one p d s" #1 PDS). */
+static void test_suture_oh_number(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the fascia got a single oh vicryl", "The fascia got a single 0 Vicryl."},
+        {"closed in two layers with oh vicryl", "Closed in 2 layers with 0 Vicryl."},
+        {"closed with running looped number one p d s", "Closed with running looped #1 PDS."},
+        {"closed with number one vicryl", "Closed with #1 Vicryl."},
+        {"closed with four oh nylon", "Closed with 4-0 nylon."},
+        {"room two oh four", "Room 204."},
+        {"oh no", "Oh no."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"a single oh vicryl figure", "looped number one p d s",
+                                      "with number one stratafix and"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* A pressure's first value with its "oh" heard as "or" ("one or two over
  * sixty four"); "or" before "over" and a count or a time stays. */
 static void test_pressure_or(void **state)
@@ -6617,6 +6636,7 @@ int main(void)
         cmocka_unit_test(test_point_heard_value),
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
+        cmocka_unit_test(test_suture_oh_number),
         cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
