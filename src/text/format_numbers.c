@@ -3231,13 +3231,26 @@ static bool decade_word(const format_view *v, size_t i)
            index_in(format_word(v, i), tens_plurals_heard) >= 0;
 }
 
+/* True when a number said right after a drug's name ends at word i:
+ * "hydromorphone point two | times two" (a dose said without its unit). */
+static bool dose_ends_at(const format_view *v, size_t i)
+{
+    spoken_num s;
+    for (size_t p = i > 4 ? i - 4 : 1; p < i; p++)
+        if (format_drug_word(format_word(v, p - 1)) && number_at(v, p, &s) && p + s.k == i)
+            return true;
+    return false;
+}
+
 /* "times three" after a word that is no number: "oriented x3", "pain x2
- * days" (a count of times, not "three times"). */
+ * days" (a count of times, not "three times"); and after a dose said
+ * without its unit: "hydromorphone point two times two" -> "0.2 x2". */
 static long times_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s;
     if (!format_word_is(v, i, "times") ||
-        (i > 0 && format_open_word(v, i - 1) && number_at(v, i - 1, &s)) ||
+        (i > 0 && format_open_word(v, i - 1) && number_at(v, i - 1, &s) &&
+         !dose_ends_at(v, i)) ||
         !number_at(v, i + 1, &s) || s.ordinal || s.digits)
         return 0;
     int rc = sbuf_printf(out, "x%s", s.text);

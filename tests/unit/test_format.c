@@ -2857,6 +2857,20 @@ static void test_suture_oh_number(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* A count of doses after a dose said without its unit ("hydromorphone
+ * point two times two"); "times" between two numbers elsewhere stays. */
+static void test_times_after_dose(void **state)
+{
+    static const char *const cases[][2] = {
+        {"so hydromorphone point two times two", "So hydromorphone 0.2 x2."},
+        {"gave morphine four times two", "Gave morphine 4 x2."},
+        {"alert and oriented times three", "Alert and oriented x3."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"so hydromorphone point two times two"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* A pressure's first value with its "oh" heard as "or" ("one or two over
  * sixty four"); "or" before "over" and a count or a time stays. */
 static void test_pressure_or(void **state)
@@ -6637,6 +6651,7 @@ int main(void)
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
         cmocka_unit_test(test_suture_oh_number),
+        cmocka_unit_test(test_times_after_dose),
         cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
