@@ -2871,6 +2871,20 @@ static void test_times_after_dose(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* The activated clotting time spelled after a determiner ("the a c t
+ * was"); "a c t" after a verb stays the article and a CT. */
+static void test_spelled_act(void **state)
+{
+    static const char *const cases[][2] = {
+        {"heparin given and the a c t was two sixty eight", "Heparin given and the ACT was 268."},
+        {"she had a c t of the chest", "She had a CT of the chest."},
+        {"we got a c t scan", "We got a CT scan."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"and the a c t was two sixty eight"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* A pressure's first value with its "oh" heard as "or" ("one or two over
  * sixty four"); "or" before "over" and a count or a time stays. */
 static void test_pressure_or(void **state)
@@ -6652,6 +6666,7 @@ int main(void)
         cmocka_unit_test(test_suture_or),
         cmocka_unit_test(test_suture_oh_number),
         cmocka_unit_test(test_times_after_dose),
+        cmocka_unit_test(test_spelled_act),
         cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
