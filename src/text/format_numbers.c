@@ -5178,6 +5178,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (i > 1 && format_word_is(v, i - 1, "of") &&
                    index_in(format_word(v, i - 2), value_cues) >= 0 &&
                    !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image")) ||
+                  /* a prostate cancer's grade group and a sum said
+                   * as one ("grade group two", "a total of seven";
+                   * blind27) */
+                  (i > 1 && format_word_is(v, i - 1, "group") &&
+                   format_word_is(v, i - 2, "grade")) ||
+                  (i > 1 && format_word_is(v, i - 1, "of") && format_word_is(v, i - 2, "total")) ||
                   /* a newborn's age: "day of life four" */
                   (i > 2 && format_word_is(v, i - 1, "life") && format_word_is(v, i - 2, "of") &&
                    (format_word_is(v, i - 3, "day") || format_word_is(v, i - 3, "days"))) ||

@@ -2885,6 +2885,21 @@ static void test_spelled_act(void **state)
     assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
 }
 
+/* A grade group and a total said as values ("grade group two", "for a
+ * total of seven"). */
+static void test_grade_group_total(void **state)
+{
+    static const char *const cases[][2] = {
+        {"gleason three plus four equals seven grade group two",
+         "Gleason 3+4=7 grade group 2."},
+        {"boston prep two two three for a total of seven", "Boston prep 2-2-3 for a total of 7."},
+        {"she is in group two of the trial", "She is in group two of the trial."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"equals seven grade group two", "for a total of seven"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* A pressure's first value with its "oh" heard as "or" ("one or two over
  * sixty four"); "or" before "over" and a count or a time stays. */
 static void test_pressure_or(void **state)
@@ -6667,6 +6682,7 @@ int main(void)
         cmocka_unit_test(test_suture_oh_number),
         cmocka_unit_test(test_times_after_dose),
         cmocka_unit_test(test_spelled_act),
+        cmocka_unit_test(test_grade_group_total),
         cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
