@@ -1229,7 +1229,9 @@ static const char *const spelled_a_i[][2] = {
     {"a f b", NULL},
     /* anti-Müllerian hormone, the amniotic fluid index, antitachycardia
      * pacing (session 57: "a MH", "a FI", "a TP") */
-    {"a m h", NULL},  {"a f i", NULL},   {"a t p", NULL},   {NULL, NULL}};
+    {"a m h", NULL},  {"a f i", NULL},   {"a t p", NULL},
+    /* the activated clotting time (blind27: "the a c t was" "the a CT") */
+    {"a c t", NULL},  {NULL, NULL}};
 
 static bool frequency_at(const format_view *v, size_t i);
 
@@ -1277,6 +1279,12 @@ static int spelled_a_i_at(const format_view *v, size_t i, size_t *k)
     if (!strcmp(spelled_a_i[e][0], "a u c") && !determined && !value_follows(v, i + *k) &&
         !(after > i + *k && value_follows(v, after)) &&
         !(in_list(format_word(v, after), estimate) && format_number_word(v, after + 1, &said)))
+        return -1;
+    /* "a c t" is the article before CT (a scan) unless a determiner
+     * comes before it or "of" and its value after it: "the a c t was
+     * two sixty eight", "an a c t of two fifty" are ACT */
+    if (!strcmp(spelled_a_i[e][0], "a c t") && !determined &&
+        !(after > i + *k && value_follows(v, after)))
         return -1;
     /* "a u a" is the article before UA (a urinalysis) unless the
      * urological symptom score follows: "a u a symptom score" */

@@ -2683,6 +2683,15 @@ static bool angle_class_open(const format_view *v, size_t i);
 static bool cervix_exam_open(const format_view *v, size_t i);
 static bool fundus_height_open(const format_view *v, size_t i);
 
+/* "number one p | d s", "number one p d | s": a suture's size by number
+ * (suture_at) whose material "p d s" is not yet all said. */
+static bool suture_number_open(const format_view *v, size_t i)
+{
+    return format_word_is(v, i, "number") && unit_at(v, i + 1) >= 0 &&
+           format_word_is(v, i + 2, "p") &&
+           (i + 3 == v->n || (i + 4 == v->n && format_word_is(v, i + 3, "d")));
+}
+
 bool format_numbers_pending(const format_view *v, size_t i)
 {
     spoken_num s;
@@ -2690,7 +2699,7 @@ bool format_numbers_pending(const format_view *v, size_t i)
         hour_of_day_open(v, i) || homophone_decimals_open(v, i) || homophone_grade_open(v, i) ||
         or_pair_open(v, i) || point_heard_open(v, i) || scale_grade_open(v, i) ||
         angle_class_open(v, i) || cervix_exam_open(v, i) || fundus_height_open(v, i) ||
-        in_one_open(v, i))
+        in_one_open(v, i) || suture_number_open(v, i))
         return true;
     if (!number_at(v, i, &s) || i + s.k >= v->n)
         return false;
@@ -3272,13 +3281,26 @@ static bool decade_word(const format_view *v, size_t i)
            index_in(format_word(v, i), tens_plurals_heard) >= 0;
 }
 
+/* True when a number said right after a drug's name ends at word i:
+ * "hydromorphone point two | times two" (a dose said without its unit). */
+static bool dose_ends_at(const format_view *v, size_t i)
+{
+    spoken_num s;
+    for (size_t p = i > 4 ? i - 4 : 1; p < i; p++)
+        if (format_drug_word(format_word(v, p - 1)) && number_at(v, p, &s) && p + s.k == i)
+            return true;
+    return false;
+}
+
 /* "times three" after a word that is no number: "oriented x3", "pain x2
- * days" (a count of times, not "three times"). */
+ * days" (a count of times, not "three times"); and after a dose said
+ * without its unit: "hydromorphone point two times two" -> "0.2 x2". */
 static long times_at(const format_view *v, size_t i, sbuf *out)
 {
     spoken_num s;
     if (!format_word_is(v, i, "times") ||
-        (i > 0 && format_open_word(v, i - 1) && number_at(v, i - 1, &s)) ||
+        (i > 0 && format_open_word(v, i - 1) && number_at(v, i - 1, &s) &&
+         !dose_ends_at(v, i)) ||
         !number_at(v, i + 1, &s) || s.ordinal || s.digits)
         return 0;
     int rc = sbuf_printf(out, "x%s", s.text);
@@ -3892,21 +3914,31 @@ static long cranial_nerve_at(const format_view *v, size_t i, sbuf *out)
     return rc < 0 ? rc : (long)s.k;
 }
 
-/* The words of a suture's size said at i: "four oh nylon" (2, the digit
- * and "oh" or "zero" before a suture material or "suture(s)"), "zero
- * vicryl" (1), or 0 ("room two oh four" stays a digit string). */
-static size_t suture_size_words(const format_view *v, size_t i)
+/* A suture's material at m: a name, "p d s", or "suture(s)". */
+static bool suture_material_at(const format_view *v, size_t m)
 {
     static const char *const sutures[] = {
-        "vicryl", "monocryl", "nylon",         "prolene", "silk",   "chromic", "ethilon", "pds",
-        "maxon",  "ethibond", "polypropylene", "gut",     "suture", "sutures", NULL};
-    /* "zero p d s", "zero vicryl": size 0, said as one word */
-    bool zero = format_word_is(v, i, "zero");
+        "vicryl",    "monocryl", "nylon",         "prolene", "silk",   "chromic",
+        "ethilon",   "pds",      "maxon",         "ethibond", "polypropylene",
+        "stratafix", "gut",      "suture",        "sutures", NULL};
+    return index_in(format_word(v, m), sutures) >= 0 ||
+           (format_word_is(v, m, "p") && format_word_is(v, m + 1, "d") &&
+            format_word_is(v, m + 2, "s"));
+}
+
+/* The words of a suture's size said at i: "four oh nylon" (2, the digit
+ * and "oh" or "zero" before a suture material or "suture(s)"), "zero
+ * vicryl" or "oh vicryl" (1), or 0 ("room two oh four" stays a digit
+ * string). */
+static size_t suture_size_words(const format_view *v, size_t i)
+{
+    /* "zero p d s", "zero vicryl", "a single oh vicryl": size 0, said as
+     * one word; "oh" alone only where no digit said before it could make
+     * it a digit string's ("four oh vicryl" is read at the four) */
+    bool zero = format_word_is(v, i, "zero") ||
+                (format_word_is(v, i, "oh") && (i == 0 || digit_at(v, i - 1) < 0));
     size_t m = zero ? i + 1 : i + 2;
-    bool material = index_in(format_word(v, m), sutures) >= 0 ||
-                    (format_word_is(v, m, "p") && format_word_is(v, m + 1, "d") &&
-                     format_word_is(v, m + 2, "s"));
-    if (!material)
+    if (!suture_material_at(v, m))
         return 0;
     /* a size said as "zero" alone only before a material: "zero gut
      * motility", "zero sutures were needed" are counts */
@@ -3932,6 +3964,14 @@ static long suture_at(const format_view *v, size_t i, sbuf *out)
 {
     size_t k = suture_size_words(v, i);
     int rc;
+    /* "number one p d s", "number two nylon": a suture's size by number,
+     * written "#1" */
+    if (format_word_is(v, i, "number") && unit_at(v, i + 1) >= 0 &&
+        suture_material_at(v, i + 2) && !format_word_is(v, i + 2, "sutures") &&
+        !format_word_is(v, i + 2, "gut")) {
+        rc = sbuf_printf(out, "#%d", unit_at(v, i + 1));
+        return rc < 0 ? rc : 2;
+    }
     if (k == 1) {
         rc = sbuf_append_str(out, "0");
     } else if (k == 2) {
@@ -5201,6 +5241,12 @@ long format_numbers_at(const format_view *v, size_t i, sbuf *out)
                   (i > 1 && format_word_is(v, i - 1, "of") &&
                    index_in(format_word(v, i - 2), value_cues) >= 0 &&
                    !format_word_is(v, i - 2, "series") && !format_word_is(v, i - 2, "image")) ||
+                  /* a prostate cancer's grade group and a sum said
+                   * as one ("grade group two", "a total of seven";
+                   * blind27) */
+                  (i > 1 && format_word_is(v, i - 1, "group") &&
+                   format_word_is(v, i - 2, "grade")) ||
+                  (i > 1 && format_word_is(v, i - 1, "of") && format_word_is(v, i - 2, "total")) ||
                   /* a newborn's age: "day of life four" */
                   (i > 2 && format_word_is(v, i - 1, "life") && format_word_is(v, i - 2, "of") &&
                    (format_word_is(v, i - 3, "day") || format_word_is(v, i - 3, "days"))) ||

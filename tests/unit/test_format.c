@@ -2840,6 +2840,68 @@ static void test_suture_or(void **state)
     assert_streams_match(spoken, sizeof(spoken) / sizeof(spoken[0]));
 }
 
+/* A suture of size 0 said "oh" alone before its material, and a size by
+ * number ("number one p d s" #1 PDS). */
+static void test_suture_oh_number(void **state)
+{
+    static const char *const cases[][2] = {
+        {"the fascia got a single oh vicryl", "The fascia got a single 0 Vicryl."},
+        {"closed in two layers with oh vicryl", "Closed in 2 layers with 0 Vicryl."},
+        {"closed with running looped number one p d s", "Closed with running looped #1 PDS."},
+        {"closed with number one vicryl", "Closed with #1 Vicryl."},
+        {"closed with four oh nylon", "Closed with 4-0 nylon."},
+        {"room two oh four", "Room 204."},
+        {"oh no", "Oh no."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"a single oh vicryl figure", "looped number one p d s",
+                                      "with number one stratafix and"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* A count of doses after a dose said without its unit ("hydromorphone
+ * point two times two"); "times" between two numbers elsewhere stays. */
+static void test_times_after_dose(void **state)
+{
+    static const char *const cases[][2] = {
+        {"so hydromorphone point two times two", "So hydromorphone 0.2 x2."},
+        {"gave morphine four times two", "Gave morphine 4 x2."},
+        {"alert and oriented times three", "Alert and oriented x3."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"so hydromorphone point two times two"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* The activated clotting time spelled after a determiner ("the a c t
+ * was"); "a c t" after a verb stays the article and a CT. */
+static void test_spelled_act(void **state)
+{
+    static const char *const cases[][2] = {
+        {"heparin given and the a c t was two sixty eight", "Heparin given and the ACT was 268."},
+        {"she had a c t of the chest", "She had a CT of the chest."},
+        {"we got a c t scan", "We got a CT scan."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"and the a c t was two sixty eight"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
+/* A grade group and a total said as values ("grade group two", "for a
+ * total of seven"). */
+static void test_grade_group_total(void **state)
+{
+    static const char *const cases[][2] = {
+        {"gleason three plus four equals seven grade group two",
+         "Gleason 3+4=7 grade group 2."},
+        {"boston prep two two three for a total of seven", "Boston prep 2-2-3 for a total of 7."},
+        {"she is in group two of the trial", "She is in group two of the trial."},
+    };
+    CHECK(cases);
+    static const char *const cut[] = {"equals seven grade group two", "for a total of seven"};
+    assert_cut_streams(cut, sizeof(cut) / sizeof(cut[0]));
+}
+
 /* A pressure's first value with its "oh" heard as "or" ("one or two over
  * sixty four"); "or" before "over" and a count or a time stays. */
 static void test_pressure_or(void **state)
@@ -6839,6 +6901,10 @@ int main(void)
         cmocka_unit_test(test_point_heard_value),
         cmocka_unit_test(test_homophone_grades),
         cmocka_unit_test(test_suture_or),
+        cmocka_unit_test(test_suture_oh_number),
+        cmocka_unit_test(test_times_after_dose),
+        cmocka_unit_test(test_spelled_act),
+        cmocka_unit_test(test_grade_group_total),
         cmocka_unit_test(test_pressure_or),
         cmocka_unit_test(test_stream_compound_before_number),
         cmocka_unit_test(test_sentences_and_headings),
