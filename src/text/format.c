@@ -542,6 +542,12 @@ static int apply_command(fmt *f, int c, size_t i, size_t k)
 /* ---- spelled abbreviations and headings -------------------------------------- */
 
 static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
+                                               /* "spo" heard as one word
+                                                * (the medical profile's
+                                                * words.dict has it): "spo
+                                                * two ninety four" was
+                                                * "Spo 294" */
+                                               {"spo two", "SpO2"},
                                                {"o two sat", "O2 sat"},
                                                {"o two sats", "O2 sats"},
                                                /* "oh two" before what is

@@ -173,6 +173,8 @@ static void test_doses_and_vitals(void **state)
         {"oxygen saturation ninety seven percent on room air",
          "Oxygen saturation 97% on room air."},
         {"s p o two ninety four percent on two liters", "SpO2 94% on 2 L."},
+        {"spo two ninety four on room air", "SpO2 94 on room air."},
+        {"her spo two was ninety one percent", "Her SpO2 was 91%."},
         {"respirations sixteen", "Respirations 16."},
         {"take two tablets three times a day", "Take 2 tablets 3 times a day."},
         {"hemoglobin twelve point five grams per deciliter", "Hemoglobin 12.5 g/dL."},
