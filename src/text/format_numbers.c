@@ -350,6 +350,25 @@ static bool or_pair_open(const format_view *v, size_t i)
  * sixty four" (102/64; "one or two over three days" stays). */
 static bool unit_said_at(const format_view *v, size_t i);
 
+/* True when a word of list is said among the reach words right before
+ * i, in i's sentence. */
+static bool said_before(const format_view *v, size_t i, const char *const *list, size_t reach)
+{
+    for (size_t b = i; b > v->floor && i - b < reach; b--)
+        if (index_in(format_word(v, b - 1), list) >= 0)
+            return true;
+    return false;
+}
+
+/* i moved back past at most max words of list said right before it, in
+ * its sentence. */
+static size_t back_past(const format_view *v, size_t i, const char *const *list, int max)
+{
+    for (int n = 0; n < max && i > v->floor && index_in(format_word(v, i - 1), list) >= 0; n++)
+        i--;
+    return i;
+}
+
 /* True when an intake's or output's volume is said at i: "in was",
  * "out was", "intake is", "output was" or "intake", "output" right
  * before it ("in was twelve forty" is 1240, no clock time). */
@@ -1875,11 +1894,8 @@ static long money_at(const format_view *v, size_t j, const spoken_num *s, sbuf *
  * the word at start. */
 static bool gas_before(const format_view *v, size_t start)
 {
-    for (size_t b = start, n = 0; b > 0 && n < GAS_REACH; b--, n++)
-        if (format_word_is(v, b - 1, "gas") || format_word_is(v, b - 1, "abg") ||
-            format_word_is(v, b - 1, "vbg"))
-            return true;
-    return false;
+    static const char *const gas[] = {"gas", "abg", "vbg", NULL};
+    return said_before(v, start, gas, GAS_REACH);
 }
 
 /* After a number s said at i and ending before j: a blood pressure or
@@ -2130,9 +2146,7 @@ static bool value_reported_before(const format_view *v, size_t c, bool names)
     static const char *const levels[] = {"elevated", "low", "high", "peaked", NULL};
     static const char *const value_names[] = {"sugar", "sugars", "pressure", "pressures",
                                               "bp",    "count",  "levels",   NULL};
-    size_t j = c;
-    for (int n = 0; n < 3 && j > v->floor && index_in(format_word(v, j - 1), linking) >= 0; n++)
-        j--;
+    size_t j = back_past(v, c, linking, 3);
     if (j <= v->floor)
         return false;
     /* a result that "came back at" a number, said by the value's name:
@@ -2180,9 +2194,7 @@ static bool vital_before_at(const format_view *v, size_t c, long whole)
     static const char *const taking[] = {"check", "checked", "recheck", "rechecked", "repeat",
                                          "repeated", "took", "take", "taken", "measured",
                                          "recorded", "documented", NULL};
-    size_t j = c;
-    for (int n = 0; n < 3 && j > v->floor && index_in(format_word(v, j - 1), linking) >= 0; n++)
-        j--;
+    size_t j = back_past(v, c, linking, 3);
     if (j <= v->floor)
         return false;
     const char *w = format_word(v, j - 1);
@@ -2924,9 +2936,8 @@ static int roman_scale_before(const format_view *v, size_t i)
      * in its sentence ("the strip was back to category one": blind26,
      * it was "category 1") */
     static const char *const tracings[] = {"tracing", "tracings", "strip", NULL};
-    bool tracing = index_in(format_word(v, i + 1), tracings) >= 0;
-    for (size_t b = i - 1; !tracing && b > v->floor && i - b <= 6; b--)
-        tracing = index_in(format_word(v, b - 1), tracings) >= 0;
+    bool tracing = index_in(format_word(v, i + 1), tracings) >= 0 ||
+                   (i > 0 && said_before(v, i - 1, tracings, 6));
     if (!strcmp(w1, "category") && tracing)
         return 't';
     if (!strcmp(w1, "stage"))
@@ -3584,10 +3595,8 @@ static long fundus_height_at(const format_view *v, size_t i, sbuf *out)
         format_word_is(v, i + 3, "point"))
         return 0;
     format_number_word(v, i + 2, &n);
-    bool fundus = false;
-    for (size_t b = i; !fundus && b > v->floor && i - b < 6; b--)
-        fundus = format_word_is(v, b - 1, "fundus") || format_word_is(v, b - 1, "fundal");
-    if (!fundus)
+    static const char *const fundus[] = {"fundus", "fundal", NULL};
+    if (!said_before(v, i, fundus, 6))
         return 0;
     int rc = sbuf_printf(out, "U%c%ld", minus ? '-' : '+', n);
     return rc < 0 ? rc : 3;
@@ -3636,9 +3645,7 @@ static long rop_zone_at(const format_view *v, size_t i, sbuf *out)
 static bool cervix_cue_before(const format_view *v, size_t i)
 {
     static const char *const between[] = {"is", "was", "now", NULL};
-    size_t c = i;
-    for (int n = 0; n < 2 && c > v->floor && index_in(format_word(v, c - 1), between) >= 0; n++)
-        c--;
+    size_t c = back_past(v, i, between, 2);
     if (c <= v->floor)
         return false;
     return format_word_is(v, c - 1, "cervix") ||
