@@ -1176,7 +1176,6 @@ static const char *const abbreviations[][2] = {{"s p o two", "SpO2"},
                                                 * letter, a test and a
                                                 * warmer by their names */
                                                {"sars cov two", "SARS-CoV-2"},
-                                               {"penicillin g", "penicillin G"},
                                                {"penicillin v", "penicillin V"},
                                                {"montreal cognitive assessment",
                                                 "Montreal Cognitive Assessment"},
@@ -1797,6 +1796,10 @@ static size_t bun_joiner(const format_view *v, size_t i)
     return in_list(format_word(v, i), joiners);
 }
 
+/* The words that join "cows" (the scale) to its value: "cows was eight",
+ * "cows at ten thirty" (cows_scale_at, and a stream holds them). */
+static const char *const cows_joiners[] = {"was", "is", "of", "at", NULL};
+
 /* True when "cows" at i is the Clinical Opiate Withdrawal Scale said as
  * a word: before "score", "scale" or "total", before its value, or
  * before "was", "is", "of" or "at" and a number ("cows was eight",
@@ -1805,9 +1808,8 @@ static size_t bun_joiner(const format_view *v, size_t i)
 static bool cows_scale_at(const format_view *v, size_t i)
 {
     static const char *const parts[] = {"score", "scores", "scale", "total", NULL};
-    static const char *const joiners[] = {"was", "is", "of", "at", NULL};
     return in_list(format_word(v, i + 1), parts) || format_number_words_at(v, i + 1) > 0 ||
-           (in_list(format_word(v, i + 1), joiners) && format_number_words_at(v, i + 2) > 0);
+           (in_list(format_word(v, i + 1), cows_joiners) && format_number_words_at(v, i + 2) > 0);
 }
 
 /* Abbreviations that are English words too ("bid", "im", "bun", which a
@@ -1846,7 +1848,6 @@ static const char *english_abbreviation_at(const format_view *v, size_t i)
  * them (the last word is held anyway). */
 static bool english_abbreviation_open(const format_view *v, size_t i)
 {
-    static const char *const cows_joiners[] = {"was", "is", "of", "at", NULL};
     return (format_word_is(v, i, "bun") && i + 2 == v->n && bun_joiner(v, i + 1)) ||
            (format_word_is(v, i, "cows") && i + 2 == v->n &&
             in_list(format_word(v, i + 1), cows_joiners));
